@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="score only the first N images (smoke tests)")
     ev.add_argument("--threshold", type=float, default=0.5)
     ev.add_argument("--batch", type=int, default=8)
+    ev.add_argument("--fast", action="store_true", help="evaluate the compiled fast path instead of eager fp32")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(ev)
 
@@ -71,7 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--data", type=Path, required=True)
     sp.add_argument("--out", type=Path, help="split file (default: the package's Kvasir-SEG split)")
     sp.add_argument("--force", action="store_true", help="overwrite an existing split file")
+    sv = sub.add_parser("sample-video", help="write a synthetic colonoscopy-like MP4 (demo without datasets)")
+    sv.add_argument("path", type=Path)
+    sv.add_argument("--frames", type=int, default=75)
     return parser
+
+
+def cmd_sample_video(args: argparse.Namespace) -> int:
+    from inference.synthetic import write_sample_video
+
+    print(f"wrote {write_sample_video(args.path, frames=args.frames)}")
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -106,7 +117,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = evaluate_folder(
         args.data, split=args.split, split_file=args.split_file, checkpoint=args.checkpoint,
         device=args.device, threshold=args.threshold, batch=args.batch, limit=args.limit,
-        progress=not args.json,
+        fast=args.fast, progress=not args.json,
     )
     if args.json:
         print(json.dumps(result))
@@ -141,6 +152,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": cmd_train, "split": cmd_split, "evaluate": cmd_evaluate, "segment": cmd_segment, "bench": cmd_bench,
+    "sample-video": cmd_sample_video,
 }
 
 

@@ -1,0 +1,43 @@
+# Polypscope: `make run` (the main job) and `make test` (install what tests need, run them all).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATASETS ?= ../shared/datasets
+SAMPLE_VIDEO ?= $(DATASETS)/videos/colondb_seq01_5fps.mp4
+RUN_OUT ?= out/sample
+
+.PHONY: run test install lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Segments a sample colonoscopy video with the shipped default model: writes
+# $(RUN_OUT)/overlay.mp4, $(RUN_OUT)/results.json and $(RUN_OUT)/masks/.
+# Without the shared datasets, a synthetic sample video is made first.
+run: $(STAMP)
+	@if [ -f "$(SAMPLE_VIDEO)" ]; then video="$(SAMPLE_VIDEO)"; \
+	else video=out/synthetic-sample.mp4; mkdir -p out; $(PY) -m inference sample-video "$$video"; fi; \
+	$(PY) -m inference segment "$$video" --out $(RUN_OUT) && \
+	echo "overlay: $(RUN_OUT)/overlay.mp4  results: $(RUN_OUT)/results.json  masks: $(RUN_OUT)/masks/"
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	$(PY) -m inference bench --size 448 --batch 1 --json
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

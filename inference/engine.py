@@ -1,0 +1,162 @@
+"""Frame engine: BGR frames in, per-frame probability maps, masks, scores and boxes out.
+
+This is the API the web app's workers call. It never imports Django.
+
+    engine = Engine.from_checkpoint(None)          # the shipped default model
+    for result in engine.run(read_frames(path)):   # any iterable of (H, W, 3) uint8 BGR
+        result.mask, result.score, result.boxes
+
+Frames are resized to the checkpoint's input size (paper: 448 x 448), run in
+batches, and every output is mapped back to the frame's own resolution.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inference.checkpoint import default_checkpoint, load_checkpoint
+from inference.data import MEAN, STD
+from inference.runtime import autocast_dtype, pick_device
+
+# Connected components smaller than this fraction of the frame get no box:
+# 0.05% of a 448 x 448 frame is about 100 pixels, below the smallest Kvasir-SEG
+# polyp (0.5% of a frame).
+MIN_BOX_FRACTION = 0.0005
+
+
+@dataclass
+class FrameResult:
+    """One frame's output at the frame's own resolution (H, W)."""
+
+    index: int
+    prob: np.ndarray  # (H, W) float32 polyp probability, 0..1
+    mask: np.ndarray  # (H, W) bool, prob >= threshold
+    score: float  # polyp score of the frame: peak of the 3x3-smoothed probability, 0..1
+    area: float  # mask area as a fraction of the frame, 0..1
+    boxes: list[list[int]] = field(default_factory=list)  # [x, y, w, h] per component, pixels
+
+    def summary(self) -> dict:
+        return {"index": self.index, "score": round(self.score, 5), "area": round(self.area, 6), "boxes": self.boxes}
+
+
+_CACHE: dict[tuple, tuple[nn.Module, dict]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_model(checkpoint: Path, device: torch.device, fast: bool) -> tuple[nn.Module, dict]:
+    """The model of a checkpoint, loaded once per process, device and path (never at import)."""
+    key = (str(Path(checkpoint).resolve()), Path(checkpoint).stat().st_mtime_ns, str(device), fast)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            model, meta = load_checkpoint(checkpoint)
+            model = model.to(device).to(memory_format=torch.channels_last).eval()
+            if fast:
+                model = _compile(model, device)
+            _CACHE[key] = (model, meta)
+        return _CACHE[key]
+
+
+def _compile(model: nn.Module, device: torch.device) -> nn.Module:
+    """torch.compile with weights frozen into the graph (BN folded into convs)."""
+    import torch._inductor.config as inductor_config
+
+    inductor_config.freezing = True
+    return torch.compile(model, dynamic=False)  # type: ignore[return-value]
+
+
+def fast_path_name(device: torch.device) -> str:
+    dtype = autocast_dtype(device)
+    precision = {torch.bfloat16: "bf16", torch.float16: "fp16", None: "fp32"}[dtype]
+    return f"torch.compile(freezing)+channels_last+{precision} on {device.type}"
+
+
+class Engine:
+    """Batched SCR-Net inference over frames of any size."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        meta: dict,
+        device: torch.device,
+        threshold: float = 0.5,
+        batch: int = 8,
+        fast: bool = False,
+    ) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold}")
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        self.model, self.meta, self.device = model, meta, device
+        self.threshold, self.batch, self.fast = threshold, batch, fast
+        self.size = int(meta.get("input_size", 448))
+        self.amp_dtype = autocast_dtype(device) if fast else None
+        self.version = str(meta.get("version", "unversioned"))
+        mean = torch.tensor(MEAN, device=device).view(1, 3, 1, 1) * 255  # RGB, as in training
+        std = torch.tensor(STD, device=device).view(1, 3, 1, 1) * 255
+        self._mean, self._inv_std = mean, 1.0 / std
+
+    @classmethod
+    def from_checkpoint(
+        cls, checkpoint: Path | str | None = None, device: str = "auto", threshold: float = 0.5,
+        batch: int = 8, fast: bool = False,
+    ) -> Engine:
+        path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
+        dev = pick_device(device)
+        model, meta = cached_model(path, dev, fast)
+        return cls(model, meta, dev, threshold=threshold, batch=batch, fast=fast)
+
+    @torch.inference_mode()
+    def predict_batch(self, frames: list[np.ndarray], start_index: int = 0) -> list[FrameResult]:
+        """frames: list of (H, W, 3) uint8 BGR arrays, sizes may differ."""
+        if not frames:
+            return []
+        s = self.size
+        resized = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
+        # BGR frames, RGB network: flip the channel axis while moving to NCHW.
+        x = torch.from_numpy(resized).to(self.device, non_blocking=True).permute(0, 3, 1, 2).flip(1).float()
+        x = ((x - self._mean) * self._inv_std).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            logits = self.model(x)
+        prob = torch.sigmoid(logits.float())  # (N, 1, s, s)
+        scores = F.avg_pool2d(prob, 3, stride=1, padding=1).amax(dim=(1, 2, 3)).cpu().numpy()
+        shapes = {f.shape[:2] for f in frames}
+        if len(shapes) == 1:  # one resize for the whole batch (videos)
+            (h, w), = shapes
+            full = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)[:, 0].cpu().numpy()
+            probs = list(full)
+        else:
+            probs = [
+                F.interpolate(prob[i : i + 1], size=f.shape[:2], mode="bilinear", align_corners=False)[0, 0].cpu().numpy()
+                for i, f in enumerate(frames)
+            ]
+        return [self._result(start_index + i, p, float(scores[i])) for i, p in enumerate(probs)]
+
+    def _result(self, index: int, prob: np.ndarray, score: float) -> FrameResult:
+        mask = prob >= self.threshold
+        boxes: list[list[int]] = []
+        if mask.any():
+            n, _, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+            min_area = MIN_BOX_FRACTION * mask.size
+            boxes = [[int(v) for v in stats[i, :4]] for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+        return FrameResult(index, prob.astype(np.float32, copy=False), mask, score, float(mask.mean()), boxes)
+
+    def run(self, frames: Iterable[np.ndarray]) -> Iterator[FrameResult]:
+        """Results in frame order, computed batch by batch."""
+        pending: list[np.ndarray] = []
+        index = 0
+        for frame in frames:
+            pending.append(frame)
+            if len(pending) == self.batch:
+                yield from self.predict_batch(pending, index)
+                index += len(pending)
+                pending = []
+        yield from self.predict_batch(pending, index)
