@@ -14,6 +14,20 @@ from pathlib import Path
 from inference.errors import InferenceError
 
 
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the model shipped in the package)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
@@ -26,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     seg = sub.add_parser("segment", help="segment a video, an image or a folder of images")
     seg.add_argument("input", type=Path)
     seg.add_argument("--out", type=Path, required=True, help="output folder")
-    seg.add_argument("--threshold", type=float, default=0.5, help="probability threshold of the mask (0..1)")
-    seg.add_argument("--batch", type=int, default=8, help="frames per model call")
+    seg.add_argument("--threshold", type=_probability, default=0.5, help="probability threshold of the mask (0..1)")
+    seg.add_argument("--batch", type=_positive, default=8, help="frames per model call")
     seg.add_argument("--fast", action=argparse.BooleanOptionalAction, default=None,
                      help="use the compiled fast path (default: on for videos)")
     seg.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4 for videos")
@@ -38,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=["train", "val", "test", "all"])
     ev.add_argument("--split-file", type=Path, help="split file (default: the Kvasir-SEG split in the package)")
     ev.add_argument("--limit", type=int, default=0, help="score only the first N images (smoke tests)")
-    ev.add_argument("--threshold", type=float, default=0.5)
-    ev.add_argument("--batch", type=int, default=8)
+    ev.add_argument("--threshold", type=_probability, default=0.5)
+    ev.add_argument("--batch", type=_positive, default=8)
     ev.add_argument("--fast", action="store_true", help="evaluate the compiled fast path instead of eager fp32")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(ev)
@@ -50,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--variant", default="scrnet")
     tr.add_argument("--split-file", type=Path)
     tr.add_argument("--size", type=int, default=448)
-    tr.add_argument("--epochs", type=int, default=100)
-    tr.add_argument("--batch", type=int, default=8)
+    tr.add_argument("--epochs", type=_positive, default=150)
+    tr.add_argument("--batch", type=_positive, default=8)
     tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--seed", type=int, default=2021)
     tr.add_argument("--device", default="auto")
@@ -62,10 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     be = sub.add_parser("bench", help="parameters, GFLOPs and frames per second")
     be.add_argument("--size", type=int, default=448)
-    be.add_argument("--batch", type=int, default=1)
+    be.add_argument("--batch", type=_positive, default=1)
     be.add_argument("--variant", default="scrnet")
     be.add_argument("--iters", type=int, default=30)
     be.add_argument("--device", default="auto")
+    be.add_argument("--video", type=Path, help="also time the engine end to end on this video")
+    be.add_argument("--max-frames", type=int, default=0, help="with --video: stop after this many frames")
+    be.add_argument("--checkpoint", type=Path, help="with --video: model to run (default: the shipped one)")
     be.add_argument("--json", action="store_true")
 
     sp = sub.add_parser("split", help="write the fixed 700/100/200 split file of a dataset (once)")
@@ -142,6 +159,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from inference.bench import run_bench
 
     result = run_bench(size=args.size, batch=args.batch, variant=args.variant, iters=args.iters, device=args.device)
+    if args.video:
+        from inference.bench import run_engine_bench
+
+        result["engine"] = run_engine_bench(
+            str(args.video), checkpoint=args.checkpoint, device=args.device, batch=max(args.batch, 8),
+            max_frames=args.max_frames,
+        )
     if args.json:
         print(json.dumps(result))
     else:

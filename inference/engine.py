@@ -98,7 +98,8 @@ class Engine:
         self.model, self.meta, self.device = model, meta, device
         self.threshold, self.batch, self.fast = threshold, batch, fast
         self.size = int(meta.get("input_size", 448))
-        self.amp_dtype = autocast_dtype(device) if fast else None
+        # CUDA always runs in bf16/fp16; the CPU only on the fast path and only with native bf16.
+        self.amp_dtype = autocast_dtype(device) if (fast or device.type == "cuda") else None
         self.version = str(meta.get("version", "unversioned"))
         mean = torch.tensor(MEAN, device=device).view(1, 3, 1, 1) * 255  # RGB, as in training
         std = torch.tensor(STD, device=device).view(1, 3, 1, 1) * 255

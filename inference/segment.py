@@ -72,6 +72,8 @@ def segment_path(
 ) -> dict:
     src = probe(input_path)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out must be a folder, and this is a file")
     if fast is None:
         fast = src.kind == "video" and src.count >= 250  # compiling pays off after ~10 s of video
     engine = Engine.from_checkpoint(checkpoint, device=device, threshold=threshold, batch=batch, fast=fast)
