@@ -42,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--out", type=Path, required=True, help="output folder")
     seg.add_argument("--threshold", type=_probability, default=0.5, help="probability threshold of the mask (0..1)")
     seg.add_argument("--batch", type=_positive, default=8, help="frames per model call")
-    seg.add_argument("--fast", action=argparse.BooleanOptionalAction, default=None,
-                     help="use the compiled fast path (default: on for videos)")
+    seg.add_argument(
+        "--fast",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use the compiled fast path (default: on for videos)",
+    )
     seg.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4 for videos")
     _add_common(seg)
 
@@ -107,9 +111,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from inference.train import TrainConfig, train
 
     cfg = TrainConfig(
-        data=str(args.data), out=str(args.out), variant=args.variant,
-        split_file=str(args.split_file or DEFAULT_SPLIT_FILE), size=args.size, epochs=args.epochs,
-        batch_size=args.batch, lr=args.lr, seed=args.seed, device=args.device, amp=not args.no_amp,
+        data=str(args.data),
+        out=str(args.out),
+        variant=args.variant,
+        split_file=str(args.split_file or DEFAULT_SPLIT_FILE),
+        size=args.size,
+        epochs=args.epochs,
+        batch_size=args.batch,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        amp=not args.no_amp,
         time_budget_s=args.time_budget,
     )
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
@@ -132,9 +144,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from inference.evaluate import evaluate_folder
 
     result = evaluate_folder(
-        args.data, split=args.split, split_file=args.split_file, checkpoint=args.checkpoint,
-        device=args.device, threshold=args.threshold, batch=args.batch, limit=args.limit,
-        fast=args.fast, progress=not args.json,
+        args.data,
+        split=args.split,
+        split_file=args.split_file,
+        checkpoint=args.checkpoint,
+        device=args.device,
+        threshold=args.threshold,
+        batch=args.batch,
+        limit=args.limit,
+        fast=args.fast,
+        progress=not args.json,
     )
     if args.json:
         print(json.dumps(result))
@@ -148,8 +167,14 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from inference.segment import segment_path
 
     summary = segment_path(
-        args.input, args.out, checkpoint=args.checkpoint, device=args.device, threshold=args.threshold,
-        batch=args.batch, fast=args.fast, overlay=not args.no_overlay,
+        args.input,
+        args.out,
+        checkpoint=args.checkpoint,
+        device=args.device,
+        threshold=args.threshold,
+        batch=args.batch,
+        fast=args.fast,
+        overlay=not args.no_overlay,
     )
     print(json.dumps(summary))
     return 0
@@ -163,7 +188,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from inference.bench import run_engine_bench
 
         result["engine"] = run_engine_bench(
-            str(args.video), checkpoint=args.checkpoint, device=args.device, batch=max(args.batch, 8),
+            str(args.video),
+            checkpoint=args.checkpoint,
+            device=args.device,
+            batch=max(args.batch, 8),
             max_frames=args.max_frames,
         )
     if args.json:
@@ -175,7 +203,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "train": cmd_train, "split": cmd_split, "evaluate": cmd_evaluate, "segment": cmd_segment, "bench": cmd_bench,
+    "train": cmd_train,
+    "split": cmd_split,
+    "evaluate": cmd_evaluate,
+    "segment": cmd_segment,
+    "bench": cmd_bench,
     "sample-video": cmd_sample_video,
 }
 

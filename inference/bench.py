@@ -68,7 +68,11 @@ def run_bench(size: int = 448, batch: int = 1, variant: str = "scrnet", iters: i
 
 
 def run_engine_bench(
-    video: str, checkpoint: str | None = None, device: str = "auto", batch: int = 8, fast: bool = True,
+    video: str,
+    checkpoint: str | None = None,
+    device: str = "auto",
+    batch: int = 8,
+    fast: bool = True,
     max_frames: int = 0,
 ) -> dict:
     """End-to-end frame rate of the engine on a real video: decode, preprocess, model, postprocess.

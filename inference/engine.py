@@ -25,6 +25,7 @@ from torch import nn
 
 from inference.checkpoint import default_checkpoint, load_checkpoint
 from inference.data import MEAN, STD
+from inference.errors import CheckpointError
 from inference.runtime import autocast_dtype, pick_device
 
 # Connected components smaller than this fraction of the frame get no box:
@@ -54,7 +55,10 @@ _CACHE_LOCK = threading.Lock()
 
 def cached_model(checkpoint: Path, device: torch.device, fast: bool) -> tuple[nn.Module, dict]:
     """The model of a checkpoint, loaded once per process, device and path (never at import)."""
-    key = (str(Path(checkpoint).resolve()), Path(checkpoint).stat().st_mtime_ns, str(device), fast)
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint file not found")
+    key = (str(path.resolve()), path.stat().st_mtime_ns, str(device), fast)
     with _CACHE_LOCK:
         if key not in _CACHE:
             model, meta = load_checkpoint(checkpoint)
@@ -107,8 +111,12 @@ class Engine:
 
     @classmethod
     def from_checkpoint(
-        cls, checkpoint: Path | str | None = None, device: str = "auto", threshold: float = 0.5,
-        batch: int = 8, fast: bool = False,
+        cls,
+        checkpoint: Path | str | None = None,
+        device: str = "auto",
+        threshold: float = 0.5,
+        batch: int = 8,
+        fast: bool = False,
     ) -> Engine:
         path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
         dev = pick_device(device)
@@ -131,12 +139,14 @@ class Engine:
         scores = F.avg_pool2d(prob, 3, stride=1, padding=1).amax(dim=(1, 2, 3)).cpu().numpy()
         shapes = {f.shape[:2] for f in frames}
         if len(shapes) == 1:  # one resize for the whole batch (videos)
-            (h, w), = shapes
+            ((h, w),) = shapes
             full = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)[:, 0].cpu().numpy()
             probs = list(full)
         else:
             probs = [
-                F.interpolate(prob[i : i + 1], size=f.shape[:2], mode="bilinear", align_corners=False)[0, 0].cpu().numpy()
+                F.interpolate(prob[i : i + 1], size=f.shape[:2], mode="bilinear", align_corners=False)[0, 0]
+                .cpu()
+                .numpy()
                 for i, f in enumerate(frames)
             ]
         return [self._result(start_index + i, p, float(scores[i])) for i, p in enumerate(probs)]

@@ -45,7 +45,7 @@ def evaluate_folder(
         t0 = time.perf_counter()
         results = engine.predict_batch(images)
         model_seconds += time.perf_counter() - t0
-        for sample, result in zip(part, results):
+        for sample, result in zip(part, results, strict=True):
             metrics.update(result.mask, read_mask(sample.mask))
         bar.update(len(part))
     bar.close()

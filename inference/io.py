@@ -88,9 +88,7 @@ def probe(path: Path | str) -> Source:
     """Find what the input is; raise InputError naming the file when it is nothing usable."""
     path = Path(path)
     if path.is_dir():
-        files = {
-            p.stem: p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_EXTS
-        }
+        files = {p.stem: p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_EXTS}
         if not files:
             raise InputError(f"{path}: folder holds no images ({', '.join(IMAGE_EXTS)})")
         src = Source(path, "folder", len(files), names=tuple(files))

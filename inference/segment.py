@@ -97,6 +97,7 @@ def _run(src: Source, engine: Engine, stage: Path, overlay: bool, progress: bool
     frames_out: list[dict] = []
     bar = tqdm(total=src.count, unit="frame", desc=f"segment {src.path.name}", disable=not progress)
     t0 = time.perf_counter()
+
     def emit(frame: np.ndarray, result: FrameResult) -> None:
         name = src.names[result.index] if src.kind != "video" else f"{result.index:06d}"
         if not cv2.imwrite(str(stage / "masks" / f"{name}.png"), result.mask.view(np.uint8) * 255):
@@ -116,10 +117,10 @@ def _run(src: Source, engine: Engine, stage: Path, overlay: bool, progress: bool
         for frame in src.frames():
             pending.append(frame)
             if len(pending) == engine.batch:
-                for f, r in zip(pending, engine.predict_batch(pending, len(frames_out))):
+                for f, r in zip(pending, engine.predict_batch(pending, len(frames_out)), strict=True):
                     emit(f, r)
                 pending = []
-        for f, r in zip(pending, engine.predict_batch(pending, len(frames_out))):
+        for f, r in zip(pending, engine.predict_batch(pending, len(frames_out)), strict=True):
             emit(f, r)
     finally:
         bar.close()

@@ -31,8 +31,9 @@ def synthetic_frame(
     return np.clip(frame, 0, 255).astype(np.uint8), mask
 
 
-def write_sample_video(path: Path | str, frames: int = 75, size: tuple[int, int] = (320, 288), fps: float = 25.0,
-                       seed: int = 0) -> Path:
+def write_sample_video(
+    path: Path | str, frames: int = 75, size: tuple[int, int] = (320, 288), fps: float = 25.0, seed: int = 0
+) -> Path:
     """An MP4 (mp4v) whose middle third shows a polyp drifting across the frame."""
     path = Path(path)
     width, height = size

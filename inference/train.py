@@ -12,7 +12,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def plot_history(history: list[dict], path: Path, title: str) -> None:
     a.set(xlabel="epoch", ylabel="training loss (0.4 BCE + 0.6 Dice)", title="Training loss")
     vals = [(h["epoch"], h["val_dice"]) for h in history if h.get("val_dice") is not None]
     if vals:
-        b.plot(*zip(*vals), color="tab:green")
+        b.plot(*zip(*vals, strict=True), color="tab:green")
         best = max(vals, key=lambda v: v[1])
         b.scatter([best[0]], [best[1]], color="tab:red", zorder=3, label=f"best {best[1]:.4f} @ {best[0]}")
         b.legend(loc="lower right")
@@ -171,7 +171,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             "train_config": cfg.to_dict(),
             "input_size": cfg.size,
             "split_hash": the_split_hash,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "device": str(device) + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
             **(extra or {}),
         }
@@ -205,12 +205,17 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             row["val_dice"] = validate(model, val_x, val_y, amp_dtype)
             if row["val_dice"] > best_dice:
                 best_dice = row["val_dice"]
-                save_checkpoint(best_path, model, meta(epoch + 1, {"metrics": {"val_dice": best_dice}, "epoch": epoch + 1}))
+                save_checkpoint(
+                    best_path, model, meta(epoch + 1, {"metrics": {"val_dice": best_dice}, "epoch": epoch + 1})
+                )
         train_seconds = elapsed_before + time.time() - t0
         row["seconds"] = round(train_seconds, 1)
         history.append(row)
         val_txt = f"  val Dice {row['val_dice']:.4f} (best {best_dice:.4f})" if "val_dice" in row else ""
-        print(f"epoch {epoch + 1}/{cfg.epochs}  loss {row['loss']:.4f}  lr {lr:.2e}{val_txt}  {train_seconds:.0f}s", flush=True)
+        print(
+            f"epoch {epoch + 1}/{cfg.epochs}  loss {row['loss']:.4f}  lr {lr:.2e}{val_txt}  {train_seconds:.0f}s",
+            flush=True,
+        )
         save_checkpoint(
             last_path,
             model,

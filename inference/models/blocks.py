@@ -51,8 +51,7 @@ class PPM(nn.Module):
         super().__init__()
         reduced = max(channels // len(bins), 1)
         self.stages = nn.ModuleList(
-            nn.Sequential(nn.AdaptiveAvgPool2d(b), ConvBNReLU(channels, reduced, kernel=1))
-            for b in bins
+            nn.Sequential(nn.AdaptiveAvgPool2d(b), ConvBNReLU(channels, reduced, kernel=1)) for b in bins
         )
         self.fuse = ConvBNReLU(channels + reduced * len(bins), channels, kernel=1)
 
@@ -117,7 +116,10 @@ class SCM(nn.Module):
         scale = torch.tensor([2.0 / w, 2.0 / h], device=low.device, dtype=flow.dtype)
         grid = self.base_grid(h, w, low.device, flow.dtype) + flow.permute(0, 2, 3, 1) * scale
         warped = F.grid_sample(
-            reduced, grid.to(reduced.dtype), mode="bilinear", padding_mode="border",
+            reduced,
+            grid.to(reduced.dtype),
+            mode="bilinear",
+            padding_mode="border",
             align_corners=ALIGN_CORNERS,
         )
         return low + warped

@@ -111,7 +111,7 @@ class SCRNet(nn.Module):
             pyramid[j] = self.fusions[j](pyramid[j + 1], feats[j])
         dec = pyramid[-1]
         sides = []
-        for k, (decoder, side) in enumerate(zip(self.decoders, self.sides)):
+        for k, (decoder, side) in enumerate(zip(self.decoders, self.sides, strict=True)):
             j = len(feats) - 2 - k
             o = self.srms[j](pyramid[j + 1], pyramid[j]) if self.srms is not None else pyramid[j]
             up = upsample_to(dec, (o.shape[-2], o.shape[-1]))
@@ -139,7 +139,7 @@ class UNet(nn.Module):
         """(N, 3, H, W) -> (N, 1, H, W) logits."""
         feats = self.encoder(x)
         y = feats[-1]
-        for k, (up, decoder) in enumerate(zip(self.ups, self.decoders)):
+        for k, (up, decoder) in enumerate(zip(self.ups, self.decoders, strict=True)):
             skip = feats[len(feats) - 2 - k]
             y = decoder(torch.cat([skip, up(y)], dim=1))
         return self.head(y)
