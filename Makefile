@@ -8,7 +8,7 @@ DATASETS ?= ../shared/datasets
 SAMPLE_VIDEO ?= $(DATASETS)/videos/colondb_seq01_5fps.mp4
 RUN_OUT ?= out/sample
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean services
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,15 @@ run: $(STAMP)
 	$(PY) -m inference segment "$$video" --out $(RUN_OUT) && \
 	echo "overlay: $(RUN_OUT)/overlay.mp4  results: $(RUN_OUT)/results.json  masks: $(RUN_OUT)/masks/"
 
-test: $(STAMP)
+# PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) back the web app's tests; start them when down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping
+
+test: $(STAMP) services
 	$(PY) -m ruff check .
 	$(PY) -m pytest tests
 

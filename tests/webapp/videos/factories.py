@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from inference.synthetic import write_sample_video
+from webapp.accounts.models import User
+from webapp.studies.models import Study
+from webapp.videos.models import Video
+from webapp.videos.services import video_upload
+
+
+def video_bytes(tmp_path: Path, frames: int = 12, size: tuple[int, int] = (64, 48), fps: float = 10.0) -> bytes:
+    """A small MP4 (mp4v) from inference.synthetic; its middle third shows a polyp. Made once per shape."""
+    return _video_bytes(frames, size, fps)
+
+
+@functools.cache
+def _video_bytes(frames: int, size: tuple[int, int], fps: float) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_sample_video(Path(tmp) / "sample.mp4", frames=frames, size=size, fps=fps).read_bytes()
+
+
+def upload_file(data: bytes, name: str = "clip.mp4") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="video/mp4")
+
+
+def make_video(tmp_path: Path, study: Study, user: User, frames: int = 12) -> Video:
+    return video_upload(study=study, upload=upload_file(video_bytes(tmp_path, frames)), user=user)

@@ -1,0 +1,38 @@
+import io
+import re
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+
+from inference.synthetic import write_sample_video
+from tests.webapp.videos.worker import WORKER_TIMEOUT_S, start_worker, stop_worker
+from webapp.videos.models import FrameResult, Video, VideoStatus
+
+
+@pytest.mark.django_db
+def test_it_prints_engine_and_pipeline_rates_and_stores_the_video(tmp_path):
+    path = write_sample_video(tmp_path / "bench.mp4", frames=16, size=(64, 48), fps=25.0)
+    out = io.StringIO()
+    call_command("bench_pipeline", video=path, stdout=out)
+    text = out.getvalue()
+    engine = float(re.search(r"engine:\s+([\d.]+)", text).group(1))
+    pipeline = float(re.search(r"pipeline:\s+([\d.]+)", text).group(1))
+    assert engine > 0 and pipeline > 0 and "of the engine rate" in text
+    video = Video.objects.get()
+    assert video.status == VideoStatus.DONE and FrameResult.objects.filter(video=video).count() == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_via_queue_it_waits_for_a_real_worker(tmp_path):
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own Redis db: no stale tasks
+    path = write_sample_video(tmp_path / "bench.mp4", frames=12, size=(64, 48), fps=25.0)
+    worker = start_worker(tmp_path / "worker.log")
+    try:
+        out = io.StringIO()
+        call_command("bench_pipeline", video=path, via_queue=True, timeout=WORKER_TIMEOUT_S, stdout=out)
+    finally:
+        stop_worker(worker)
+    assert "pipeline:" in out.getvalue()
+    assert Video.objects.get().status == VideoStatus.DONE

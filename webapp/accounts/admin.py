@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from webapp.accounts.models import User
+
+
+@admin.register(User)
+class PolypscopeUserAdmin(UserAdmin):
+    fieldsets = UserAdmin.fieldsets + (("Polypscope", {"fields": ("role",)}),)
+    list_display = ("username", "role", "is_active", "is_superuser")

@@ -1,0 +1,205 @@
+"""Polypscope settings: one file; every environment variable is read once, here, through typed helpers.
+
+Environment (defaults suit a developer machine with local PostgreSQL and Redis):
+    DEBUG                    bool, default off. With DEBUG off, SECRET_KEY is required.
+    SECRET_KEY               required unless DEBUG is on.
+    ALLOWED_HOSTS            comma-separated, default "127.0.0.1,localhost".
+    DATABASE_URL             default postgres://postgres@127.0.0.1:5432/polypscope
+    DATABASE_TEST_NAME       database the test runner creates, default test_polypscope (fixed, so that
+                             a Celery worker started by the tests can point at the same database).
+    REDIS_URL                Celery broker and Channels layer, default redis://127.0.0.1:6379/0
+    MEDIA_ROOT               uploaded files, default <repo>/.data/media
+    STATIC_ROOT              collectstatic target, default <repo>/.data/static
+    UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB
+    POLYPSCOPE_ADMIN_PASSWORD  password for `manage.py ensure_admin`; empty: one is generated and printed
+    POLYPSCOPE_CHECKPOINT    checkpoint registered as the first model version; empty: the shipped model
+    INFERENCE_DEVICE         auto | cpu | cuda, default auto
+    INFERENCE_FAST           torch.compile fast path, default on (off in tests: compiling costs a minute on CPU)
+    INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
+    CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise ImproperlyConfigured(f"environment variable {name} is required")
+        return default
+    return value
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"environment variable {name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+# Production refuses to start without a secret; only DEBUG gets a throwaway one.
+SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-only-key" if DEBUG else None)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "webapp.accounts",
+    "webapp.audit",
+    "webapp.mlops",
+    "webapp.studies",
+    "webapp.videos",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "webapp.urls"
+ASGI_APPLICATION = "webapp.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        **dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/polypscope")),
+        "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_polypscope")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+
+# Uploads: anything above 2.5 MB goes to a temporary file (Django's default), never into memory.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # The socket timeout must exceed channels-redis's 5 s blocking pop, or an idle websocket dies with
+        # "Timeout reading from ..." (redis-py 5+ defaults to a 5 s socket timeout: the same 5 s, a race).
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "polypscope"},
+    }
+}
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ROUTES = {"videos.process_video": {"queue": "gpu"}}
+# One video at a time per worker process: a prefetched second video would wait behind the first.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message not acknowledged within this time is handed to another worker (acks_late): longer than
+# the longest video takes to process (a 1-hour 25 fps video at 25 FPS on CPU takes an hour).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 4 * 3600)}
+
+# Password of the `admin` user that `manage.py ensure_admin` creates; empty: generated and printed once.
+ADMIN_PASSWORD = env_str("POLYPSCOPE_ADMIN_PASSWORD", "")
+
+INFERENCE_CHECKPOINT = env_str("POLYPSCOPE_CHECKPOINT", "")
+INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
+INFERENCE_FAST = env_bool("INFERENCE_FAST", True)
+INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: unauthenticated requests then get 401 with `WWW-Authenticate: Token`, not 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["webapp.accounts.permissions.HasAnyRole"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "webapp.errors.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Polypscope API",
+    "DESCRIPTION": "Colonoscopy studies, video upload, per-frame polyp segmentation and polyp events.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

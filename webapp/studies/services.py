@@ -1,0 +1,25 @@
+"""Writes on patients and studies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from webapp.accounts.models import User
+from webapp.audit.models import Action
+from webapp.audit.services import audit_record
+from webapp.studies.models import Patient, Study
+
+
+@transaction.atomic
+def study_create(*, owner: User, patient_pseudo_id: str, date: dt.date, indication: str = "") -> Study:
+    patient, _ = Patient.objects.get_or_create(pseudo_id=patient_pseudo_id.strip())
+    study = Study.objects.create(patient=patient, date=date, indication=indication, owner=owner)
+    audit_record(actor=owner, action=Action.STUDY_CREATE, target=study)
+    return study
+
+
+@transaction.atomic
+def study_add_member(*, study: Study, user: User) -> None:
+    study.members.add(user)

@@ -1,0 +1,17 @@
+"""HTTP routes: the admin, the API and its OpenAPI schema."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from webapp.accounts.api import TokenLoginView
+from webapp.audit.api import AuditEntryListView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),
+    path("api/audit/", AuditEntryListView.as_view(), name="audit-list"),
+    path("api/", include("webapp.studies.urls")),
+    path("api/", include("webapp.videos.urls")),
+]

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from webapp.videos.models import PolypEvent, Video
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ("id", "original_name", "study", "status", "frames_done", "frame_count", "created_at")
+    list_filter = ("status",)
+
+
+admin.site.register(PolypEvent)

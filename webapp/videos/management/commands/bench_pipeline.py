@@ -1,0 +1,96 @@
+"""Engine frame rate vs end-to-end pipeline frame rate on the same video and machine.
+
+    python manage.py bench_pipeline [--video FILE] [--via-queue] [--timeout S]
+
+The pipeline rate is the real path: upload service (probe, checksum, store), then the Celery task's
+code (decode, engine batches, RLE, bulk writes to PostgreSQL, progress to Redis, events). Without
+--via-queue the task body runs in this process; with it, the task goes through the broker to a running
+`celery -A webapp worker -Q gpu` and this command waits for the video to finish. The engine rate is
+the same engine over the same frames, already decoded in memory, with nothing stored (mean of a run
+before and a run after the pipeline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+
+from inference.io import probe
+from inference.synthetic import write_sample_video
+from webapp.accounts.models import Role, User
+from webapp.mlops.engines import engine_for
+from webapp.mlops.services import model_version_ensure_active
+from webapp.studies.services import study_create
+from webapp.videos.models import Video, VideoStatus
+from webapp.videos.services import video_upload
+from webapp.videos.tasks import process_video
+
+DEFAULT_VIDEO = settings.BASE_DIR.parent / "shared" / "datasets" / "videos" / "colondb_all_25fps_hold5.mp4"
+BENCH_USER = "bench"
+
+
+class Command(BaseCommand):
+    help = "Print the engine's frame rate and the whole pipeline's frame rate on one video."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--video", type=Path, default=None, help=f"default: {DEFAULT_VIDEO} or a synthetic one")
+        parser.add_argument("--via-queue", action="store_true", help="send the task to a running worker")
+        parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for a worker")
+
+    def handle(self, *args, video: Path | None, via_queue: bool, timeout: float, **options) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = video or (DEFAULT_VIDEO if DEFAULT_VIDEO.is_file() else None)
+            if path is None:
+                path = write_sample_video(Path(tmp) / "synthetic.mp4", frames=250, size=(384, 288), fps=25.0)
+            if not Path(path).is_file():
+                raise CommandError(f"{path}: file not found")
+            # The engine is timed before and after the pipeline and the mean is reported, so that a
+            # machine busy with other work during one of the runs skews the comparison less.
+            before, frames = self._engine_fps(Path(path))
+            pipeline_fps, video_id = self._pipeline_fps(Path(path), via_queue, timeout)
+            after, _ = self._engine_fps(Path(path))
+            engine_fps = (before + after) / 2
+        ratio = pipeline_fps / engine_fps if engine_fps else 0.0
+        self.stdout.write(f"video: {path} ({frames} frames; stored as video {video_id})")
+        self.stdout.write(f"engine:   {engine_fps:8.1f} frames/s (decoded frames in memory, nothing stored; "
+                          f"{before:.1f} before and {after:.1f} after the pipeline)")
+        self.stdout.write(f"pipeline: {pipeline_fps:8.1f} frames/s (upload excluded; decode, engine, RLE, "
+                          "PostgreSQL, Redis progress, events)")
+        self.stdout.write(f"ratio:    {ratio:8.1%} of the engine rate")
+
+    def _engine_fps(self, path: Path) -> tuple[float, int]:
+        engine = engine_for(model_version_ensure_active())
+        frames = list(probe(path).frames())
+        engine.predict_batch(frames[: engine.batch])  # warm-up: allocation, compilation on the fast path
+        began = time.perf_counter()
+        for i in range(0, len(frames), engine.batch):
+            engine.predict_batch(frames[i : i + engine.batch], i)
+        return len(frames) / (time.perf_counter() - began), len(frames)
+
+    def _pipeline_fps(self, path: Path, via_queue: bool, timeout: float) -> tuple[float, int]:
+        user = User.objects.filter(username=BENCH_USER).first()
+        if user is None:
+            user = User.objects.create(username=BENCH_USER, role=Role.GASTROENTEROLOGIST)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        study = study_create(owner=user, patient_pseudo_id="BENCH", date=dt.date.today(), indication="benchmark")
+        upload = SimpleUploadedFile(path.name, path.read_bytes())
+        video = video_upload(study=study, upload=upload, user=user, enqueue=via_queue)
+        if not via_queue:
+            process_video.apply(args=[video.pk])  # the task's own code, in this process
+        else:
+            deadline = time.monotonic() + timeout
+            while Video.objects.filter(pk=video.pk, status__in=[VideoStatus.QUEUED, VideoStatus.PROCESSING]).exists():
+                if time.monotonic() > deadline:
+                    raise CommandError(f"video {video.pk} not finished after {timeout:.0f} s: is a worker running?")
+                time.sleep(0.5)
+        video.refresh_from_db()
+        if video.status != VideoStatus.DONE:
+            raise CommandError(f"video {video.pk} ended {video.status}: {video.error}")
+        return float(video.processing_fps or 0.0), video.pk

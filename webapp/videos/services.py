@@ -1,0 +1,327 @@
+"""Writes on videos: upload, cancel, and the processing that the Celery task calls."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import cv2
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from inference.engine import FrameResult as EngineResult
+from inference.errors import CheckpointError, InputError
+from inference.io import probe
+from webapp.accounts.models import User
+from webapp.audit.models import Action
+from webapp.audit.services import audit_record
+from webapp.errors import Conflict, InvalidUpload, UploadTooLarge
+from webapp.mlops.engines import engine_for
+from webapp.mlops.services import model_version_ensure_active
+from webapp.studies.models import Study
+from webapp.videos import rle
+from webapp.videos.events import HIGH_SCORE, Event, find_events_at
+from webapp.videos.models import ACTIVE_STATUSES, FrameResult, PolypEvent, Video, VideoStatus
+from webapp.videos.prefetch import prefetched
+from webapp.videos.progress import broadcast
+
+log = logging.getLogger(__name__)
+
+# Containers we keep the extension of (for people browsing MEDIA_ROOT); the content decides acceptance.
+KNOWN_VIDEO_EXTS = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}
+# A container may state a slightly different frame count than decodes (edit lists, a dropped last
+# frame); under 95% of the stated count means the file was cut off (the same rule as inference.io).
+MIN_DECODED_FRACTION = 0.95
+# Progress is broadcast at most this often: browsers redraw at a few Hz and Redis must not become the
+# bottleneck at GPU rates of thousands of frames per second.
+PROGRESS_INTERVAL_S = 0.5
+_CHUNK = 1024 * 1024
+
+
+# --- upload ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Probed:
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+
+
+def clean_filename(name: str) -> str:
+    """The client's file name reduced to a display string: no directories, no control characters, NFC."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    return name[:255] or "video"
+
+
+def _spool(upload: UploadedFile, dest: Path) -> str:
+    """Copy the upload to dest; return its sha256."""
+    digest = hashlib.sha256()
+    with dest.open("wb") as out:
+        for chunk in upload.chunks(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _probe_video(path: Path) -> _Probed:
+    """Decode the whole file once: it must be a video (by content) that decodes to its end."""
+    try:
+        src = probe(path)
+    except InputError as exc:
+        raise InvalidUpload(_without_path(exc, path)) from exc
+    if src.kind != "video":
+        raise InvalidUpload(f"the file is {'an image' if src.kind == 'image' else 'not a video'}; upload a video")
+    cap = cv2.VideoCapture(str(path))
+    try:
+        decoded = 0
+        while cap.grab():
+            decoded += 1
+    finally:
+        cap.release()
+    if decoded == 0:
+        raise InvalidUpload("the video has no decodable frames")
+    if decoded < MIN_DECODED_FRACTION * src.count:
+        raise InvalidUpload(f"the video is truncated or corrupt: {decoded} of {src.count} frames decode")
+    return _Probed(fps=src.fps if src.fps > 0 else 0.0, frame_count=decoded, width=src.width, height=src.height)
+
+
+def _without_path(exc: Exception, path: Path) -> str:
+    """InputError messages start with the file's path: a temporary name the user never saw."""
+    message = str(exc)
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: bool = True) -> Video:
+    """Validate and store an uploaded video, then (enqueue) queue it for processing after commit.
+
+    On any failure nothing remains: no row and no file.
+    """
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise UploadTooLarge(f"the file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES} bytes")
+    if not upload.size:
+        raise InvalidUpload("the file is empty")
+    media = Path(settings.MEDIA_ROOT)
+    (media / "tmp").mkdir(parents=True, exist_ok=True)
+    (media / "videos").mkdir(parents=True, exist_ok=True)
+    stem = uuid.uuid4().hex
+    tmp = media / "tmp" / f"{stem}.part"
+    ext = Path(clean_filename(upload.name)).suffix.lower()
+    relative = f"videos/{stem}{ext if ext in KNOWN_VIDEO_EXTS else ''}"
+    final = media / relative
+    try:
+        checksum = _spool(upload, tmp)
+        info = _probe_video(tmp)
+        os.replace(tmp, final)
+        try:
+            with transaction.atomic():
+                video = Video.objects.create(
+                    study=study,
+                    uploaded_by=user,
+                    file=relative,
+                    original_name=clean_filename(upload.name),
+                    checksum=checksum,
+                    size_bytes=final.stat().st_size,
+                    fps=info.fps,
+                    frame_count=info.frame_count,
+                    duration_s=info.frame_count / info.fps if info.fps else 0.0,
+                    width=info.width,
+                    height=info.height,
+                )
+                audit_record(actor=user, action=Action.VIDEO_UPLOAD, target=video, detail={"checksum": checksum})
+                if enqueue:
+                    transaction.on_commit(lambda: _enqueue(video.pk))
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+    finally:
+        tmp.unlink(missing_ok=True)
+    return video
+
+
+def _enqueue(video_id: int) -> None:
+    from webapp.videos.tasks import process_video  # tasks import this module
+
+    process_video.delay(video_id)
+
+
+def video_cancel(*, video: Video, user: User) -> Video:
+    """Stop a queued or running video; the worker stops at its next batch."""
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status not in ACTIVE_STATUSES:
+            raise Conflict(f"the video is {video.status}; only queued or processing videos can be cancelled")
+        video.status = VideoStatus.CANCELLED
+        video.finished_at = timezone.now()
+        video.save(update_fields=["status", "finished_at"])
+        audit_record(actor=user, action=Action.VIDEO_CANCEL, target=video)
+    broadcast(video.pk, _status_message(video))
+    return video
+
+
+# --- processing -----------------------------------------------------------------------------------
+
+
+def _status_message(video: Video, events: list[Event] | None = None, fps: float | None = None) -> dict:
+    remaining = max(video.frame_count - video.frames_done, 0)
+    return {
+        "type": "progress",
+        "video": video.pk,
+        "status": video.status,
+        "frames_done": video.frames_done,
+        "frame_count": video.frame_count,
+        "fps": round(fps, 2) if fps else None,
+        "eta_s": round(remaining / fps, 1) if fps and video.status == VideoStatus.PROCESSING else None,
+        "events": [e.as_dict() for e in events] if events is not None else None,
+        "error": video.error or None,
+    }
+
+
+def _frames_from(frames: Iterator[np.ndarray], start: int) -> Iterator[np.ndarray]:
+    """Frames from index `start` on; closing this closes the decoder (and releases its capture)."""
+    with closing(frames):  # type: ignore[type-var]
+        yield from islice(frames, start, None)
+
+
+def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
+    it = iter(frames)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def video_fail(*, video_id: int, message: str) -> None:
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video_id).first()
+        if video is None or video.status not in ACTIVE_STATUSES:
+            return
+        video.status = VideoStatus.FAILED
+        video.error = message[:2000]
+        video.finished_at = timezone.now()
+        video.save(update_fields=["status", "error", "finished_at"])
+    broadcast(video_id, _status_message(video))
+
+
+def video_process(*, video_id: int) -> None:
+    """Run the active model over every frame not yet stored, then store the events.
+
+    Idempotent and resumable: frames are written with ignore_conflicts on (video, index), and a retry
+    starts after the last stored frame, so each frame is stored exactly once.
+    """
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video_id).first()
+        if video is None or video.status not in ACTIVE_STATUSES:
+            return  # deleted, finished, failed or cancelled before a worker got to it
+        if video.model_version is None:  # a resumed video keeps the version it started with
+            video.model_version = model_version_ensure_active()
+        video.status = VideoStatus.PROCESSING
+        video.started_at = video.started_at or timezone.now()
+        video.save(update_fields=["status", "model_version", "started_at"])
+    try:
+        _run_frames(video)
+    except (InputError, CheckpointError) as exc:
+        video_fail(video_id=video_id, message=str(exc).replace(str(Path(settings.MEDIA_ROOT)) + os.sep, ""))
+
+
+def _run_frames(video: Video) -> None:
+    engine = engine_for(video.model_version)
+    fps = video.fps or 0.0
+    start = _next_index(video)
+    scores = list(
+        FrameResult.objects.filter(video=video, index__lt=start).order_by("index").values_list("score", flat=True)
+    )
+    decoded = probe(Path(settings.MEDIA_ROOT) / video.file.name).frames()
+    frames = prefetched(_frames_from(decoded, start))  # decoding overlaps the engine
+    index, processed, began, last_sent, rate = start, 0, time.monotonic(), 0.0, 0.0
+    with closing(frames):
+        for batch in _batches(frames, engine.batch):
+            results = engine.predict_batch(batch, index)
+            _store_results(video, results, fps)
+            scores.extend(r.score for r in results)
+            index += len(results)
+            processed += len(results)
+            # One conditional UPDATE both records progress and notices a cancellation (it then matches
+            # no row), without overwriting the status another request just wrote.
+            alive = Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).update(frames_done=index)
+            video.frames_done = index
+            if not alive:
+                log.info("video %s: stopped at frame %s (no longer processing)", video.pk, index)
+                return
+            now = time.monotonic()
+            rate = processed / max(now - began, 1e-9)
+            if now - last_sent >= PROGRESS_INTERVAL_S:
+                last_sent = now
+                broadcast(video.pk, _status_message(video, find_events_at(scores, fps), rate))
+    _finish(video, scores, index, rate)
+
+
+def _store_results(video: Video, results: list[EngineResult], fps: float) -> None:
+    """One INSERT per batch; a frame already stored (a retried task) is skipped, never duplicated."""
+    FrameResult.objects.bulk_create(
+        [
+            FrameResult(
+                video=video,
+                index=r.index,
+                time_s=r.index / fps if fps else 0.0,
+                score=r.score,
+                area=r.area,
+                flagged=r.score >= HIGH_SCORE,
+                mask_rle=rle.encode(r.mask),
+                model_version=video.model_version,
+            )
+            for r in results
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _next_index(video: Video) -> int:
+    last = FrameResult.objects.filter(video=video).aggregate(last=Max("index"))["last"]
+    return 0 if last is None else last + 1
+
+
+def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None:
+    fps = video.fps or 0.0
+    events = find_events_at(scores, fps)
+    with transaction.atomic():
+        current = Video.objects.select_for_update().get(pk=video.pk)
+        if current.status != VideoStatus.PROCESSING:
+            return
+        PolypEvent.objects.filter(video=current).delete()
+        PolypEvent.objects.bulk_create(
+            [
+                PolypEvent(
+                    video=current,
+                    start_index=e.start,
+                    end_index=e.end,
+                    peak_index=e.peak,
+                    peak_score=e.peak_score,
+                    start_s=e.start / fps if fps else 0.0,
+                    end_s=(e.end + 1) / fps if fps else 0.0,
+                )
+                for e in events
+            ]
+        )
+        current.status = VideoStatus.DONE
+        current.frames_done = frames
+        current.frame_count = frames  # what the decoder delivered is the truth
+        current.processing_fps = rate or None
+        current.finished_at = timezone.now()
+        current.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at"])
+    broadcast(current.pk, _status_message(current, events, rate))
