@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 DATASETS ?= ../shared/datasets
 SAMPLE_VIDEO ?= $(DATASETS)/videos/colondb_seq01_5fps.mp4
 RUN_OUT ?= out/sample
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test install lint bench clean services
+.PHONY: run segment-sample test install lint bench clean services
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +22,17 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# The whole app on http://$(HOST):$(PORT) with no outside services: one process serves HTTP and websockets
+# and runs the worker, on SQLite (.data/polypscope.sqlite3) with an in-memory queue and channel layer
+# (see webapp/embedded/). Loads a demo study once and prints the admin's credentials; Ctrl+C stops it.
+run: $(STAMP)
+	POLYPSCOPE_EMBEDDED=1 POLYPSCOPE_DATASETS="$(abspath $(DATASETS))" \
+	  $(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
+
 # Segments a sample colonoscopy video with the shipped default model: writes
 # $(RUN_OUT)/overlay.mp4, $(RUN_OUT)/results.json and $(RUN_OUT)/masks/.
 # Without the shared datasets, a synthetic sample video is made first.
-run: $(STAMP)
+segment-sample: $(STAMP)
 	@if [ -f "$(SAMPLE_VIDEO)" ]; then video="$(SAMPLE_VIDEO)"; \
 	else video=out/synthetic-sample.mp4; mkdir -p out; $(PY) -m inference sample-video "$$video"; fi; \
 	$(PY) -m inference segment "$$video" --out $(RUN_OUT) && \

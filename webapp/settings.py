@@ -11,12 +11,17 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     MEDIA_ROOT               uploaded files, default <repo>/.data/media
     STATIC_ROOT              collectstatic target, default <repo>/.data/static
     UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB
+    IMPORT_MAX_UNPACKED_BYTES / IMPORT_MAX_MEMBERS / IMPORT_MAX_RATIO  Kvasir zip import limits (4 GiB, 20000, 100)
     POLYPSCOPE_ADMIN_PASSWORD  password for `manage.py ensure_admin`; empty: one is generated and printed
     POLYPSCOPE_CHECKPOINT    checkpoint registered as the first model version; empty: the shipped model
     INFERENCE_DEVICE         auto | cpu | cuda, default auto
     INFERENCE_FAST           torch.compile fast path, default on (off in tests: compiling costs a minute on CPU)
     INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
     CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
+    POLYPSCOPE_EMBEDDED      `make run`'s mode, default off: one process, no outside services. DATABASE_URL then
+                             defaults to SQLite in <repo>/.data, the broker is in memory, the Celery worker
+                             and the channel layer live in the web process (`manage.py run_embedded`).
+    POLYPSCOPE_DATASETS      where `run_embedded` looks for the demo study's data, default <repo>/../shared/datasets
 """
 
 from __future__ import annotations
@@ -65,8 +70,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# Production refuses to start without a secret; only DEBUG gets a throwaway one.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-only-key" if DEBUG else None)
+# The embedded mode is a local demo on 127.0.0.1 with no outside services; never a deployment.
+EMBEDDED = env_bool("POLYPSCOPE_EMBEDDED", False)
+# Production refuses to start without a secret; only DEBUG and the embedded demo get a throwaway one.
+SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-only-key" if DEBUG or EMBEDDED else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
@@ -86,6 +93,7 @@ INSTALLED_APPS = [
     "webapp.mlops",
     "webapp.studies",
     "webapp.videos",
+    "webapp.embedded",
 ]
 
 MIDDLEWARE = [
@@ -118,12 +126,25 @@ TEMPLATES = [
     },
 ]
 
+_DEFAULT_DATABASE_URL = (
+    f"sqlite:///{BASE_DIR / '.data' / 'polypscope.sqlite3'}" if EMBEDDED
+    else "postgres://postgres@127.0.0.1:5432/polypscope"
+)
 DATABASES = {
     "default": {
-        **dj_database_url.parse(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/polypscope")),
+        **dj_database_url.parse(env_str("DATABASE_URL", _DEFAULT_DATABASE_URL)),
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_polypscope")},
     }
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web threads and the worker thread write concurrently: WAL lets reads run beside a write,
+    # IMMEDIATE takes the write lock up front (no deadlocked lock upgrade), and a writer waits up to
+    # 30 s for the lock instead of failing at once with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -146,6 +167,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 # Uploads: anything above 2.5 MB goes to a temporary file (Django's default), never into memory.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+# Kvasir-SEG zip import, against zip bombs: total unpacked bytes (Kvasir-SEG itself unpacks to ~50 MB),
+# members (it has ~2000), and one member's compression ratio (JPEG/PNG barely compress; bombs reach 1000:1).
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 4 * 1024**3)
+IMPORT_MAX_MEMBERS = env_int("IMPORT_MAX_MEMBERS", 20_000)
+IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100)
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -158,7 +184,12 @@ CHANNEL_LAYERS = {
     }
 }
 
-CELERY_BROKER_URL = REDIS_URL
+if EMBEDDED:
+    # One process: the consumers and the worker thread share this layer (see webapp/embedded/layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "webapp.embedded.layers.ThreadSafeInMemoryChannelLayer"}}
+
+# Embedded: kombu's in-memory transport, shared by the web threads and the worker thread of one process.
+CELERY_BROKER_URL = "memory://" if EMBEDDED else REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ROUTES = {"videos.process_video": {"queue": "gpu"}}
@@ -175,6 +206,8 @@ INFERENCE_CHECKPOINT = env_str("POLYPSCOPE_CHECKPOINT", "")
 INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
 INFERENCE_FAST = env_bool("INFERENCE_FAST", True)
 INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
+
+DEMO_DATASETS = Path(env_str("POLYPSCOPE_DATASETS", str(BASE_DIR.parent / "shared" / "datasets")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

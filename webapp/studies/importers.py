@@ -1,27 +1,49 @@
-"""Import a Kvasir-SEG style folder (images/, masks/ with the same stems) as a study with ground truth."""
+"""Import a Kvasir-SEG style folder or zip (images/, masks/ with the same stems, optionally a bboxes .json)
+as a study with ground truth.
+
+A zip is checked before anything is unpacked (member names, count, sizes and compression ratios from its
+headers) and again while unpacking (headers can lie: the bytes actually produced are counted against the
+same cap). It is unpacked into a temporary folder under MEDIA_ROOT/tmp, imported like a folder, and the
+temporary folder is removed whatever happens.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
+import tempfile
 import uuid
-from pathlib import Path
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import cv2
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from inference.data import IMAGE_EXTS
 from inference.errors import InputError
 from inference.io import read_image
 from webapp.accounts.models import User
-from webapp.errors import DomainError
+from webapp.errors import DomainError, InvalidUpload, UploadTooLarge
 from webapp.studies.models import Mask, MaskSource, StillImage, Study
 from webapp.studies.services import study_create
 from webapp.videos import rle
 
 # Kvasir-SEG masks are JPEGs: compression blurs the 0/255 edge, so a pixel is polyp above mid-grey.
 MASK_THRESHOLD = 127
+# The compression-ratio check only applies to members above this size: a small member cannot unpack to
+# much, and the total cap bounds all of them anyway (a 1 KiB JSON of spaces compresses 100:1 harmlessly).
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+# Written by macOS's archiver beside every file; metadata, never part of the dataset.
+_JUNK_PREFIXES = ("__MACOSX/",)
+_JUNK_NAMES = (".DS_Store", "Thumbs.db")
+_CHUNK = 1024 * 1024
 
 
 def _pairs(folder: Path) -> list[tuple[Path, Path | None]]:
@@ -35,26 +57,57 @@ def _pairs(folder: Path) -> list[tuple[Path, Path | None]]:
     return [(p, masks.get(p.stem)) for p in images]
 
 
+def _check_bboxes(folder: Path, label: Callable[[Path], str]) -> int:
+    """The optional bboxes .json (Kvasir-SEG's kavsir_bboxes.json) must parse as an object keyed by image id.
+
+    It is not stored: boxes follow from the masks (the COCO export computes them), so a valid file adds
+    nothing; a malformed one still means a damaged dataset and is refused. Returns how many entries it has.
+    """
+    entries = 0
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DomainError(f"{label(path)}: not valid JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise DomainError(f"{label(path)}: expected a JSON object keyed by image id (Kvasir-SEG bboxes)")
+        entries += len(data)
+    return entries
+
+
 def study_import_kvasir(
-    *, owner: User, folder: Path, patient_pseudo_id: str, date: dt.date | None = None, limit: int | None = None
+    *,
+    owner: User,
+    folder: Path,
+    patient_pseudo_id: str,
+    date: dt.date | None = None,
+    limit: int | None = None,
+    source_name: str | None = None,
+    label: Callable[[Path], str] = str,
 ) -> Study:
     """One study, one StillImage per image, a ground-truth Mask where masks/ has the same stem.
 
-    All or nothing: on any bad file no row and no copied file remains.
+    All or nothing: on any bad file no row and no copied file remains. label turns a path into the name
+    shown in error messages (a zip's member name rather than a temporary path).
     """
-    pairs = _pairs(Path(folder))[:limit]
+    folder = Path(folder)
+    source_name = source_name or folder.name
+    pairs = _pairs(folder)[:limit]
+    bboxes = _check_bboxes(folder, label)
     media = Path(settings.MEDIA_ROOT)
     (media / "images").mkdir(parents=True, exist_ok=True)
     copied: list[Path] = []
     try:
         with transaction.atomic():
+            detail = {"import": "kvasir", "source": source_name, "images": len(pairs),
+                      "ground_truth": sum(m is not None for _, m in pairs), "bboxes": bboxes}
             study = study_create(owner=owner, patient_pseudo_id=patient_pseudo_id, date=date or dt.date.today(),
-                                 indication=f"imported from {Path(folder).name}")
+                                 indication=f"imported from {source_name}"[:255], audit_detail=detail)
             for image_path, mask_path in pairs:
                 try:
                     image = read_image(image_path)
                 except InputError as exc:
-                    raise DomainError(str(exc)) from exc
+                    raise InvalidUpload(str(exc).replace(str(image_path), label(image_path), 1)) from exc
                 relative = f"images/{uuid.uuid4().hex}{image_path.suffix.lower()}"
                 shutil.copyfile(image_path, media / relative)
                 copied.append(media / relative)
@@ -64,7 +117,7 @@ def study_import_kvasir(
                 if mask_path is not None:
                     mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
                     if mask is None or mask.shape != (height, width):
-                        raise DomainError(f"{mask_path}: not a {width}x{height} mask image")
+                        raise InvalidUpload(f"{label(mask_path)}: not a {width}x{height} mask image")
                     gt = rle.encode(mask > MASK_THRESHOLD)
                     Mask.objects.create(image=still, source=MaskSource.GROUND_TRUTH, rle=gt)
     except BaseException:
@@ -72,3 +125,126 @@ def study_import_kvasir(
             path.unlink(missing_ok=True)
         raise
     return study
+
+
+# --- zip ------------------------------------------------------------------------------------------
+
+
+def _is_junk(name: str) -> bool:
+    return name.startswith(_JUNK_PREFIXES) or PurePosixPath(name).name in _JUNK_NAMES or \
+        PurePosixPath(name).name.startswith("._")
+
+
+def _check_name(name: str) -> PurePosixPath:
+    """A member name as a relative path, or InvalidUpload for absolute paths and `..` (zip slip)."""
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise InvalidUpload(f"zip member {name!r} has an absolute or Windows path; refused (zip slip)")
+    path = PurePosixPath(name)
+    if any(part == ".." for part in path.parts):
+        raise InvalidUpload(f"zip member {name!r} climbs out of the archive with '..'; refused (zip slip)")
+    return path
+
+
+def _find_root(paths: list[PurePosixPath]) -> PurePosixPath:
+    """The folder holding images/: the zip's top level or one folder below it (Kvasir-SEG ships Kvasir-SEG/)."""
+    roots = {p.parent.parent for p in paths if p.parent.name == "images"}
+    if not roots:
+        raise InvalidUpload("the zip has no images/ folder (expected the Kvasir-SEG layout: images/, masks/)")
+    if len(roots) > 1:
+        raise InvalidUpload(f"the zip has several images/ folders ({', '.join(sorted(map(str, roots)))}); expected one")
+    return roots.pop()
+
+
+def _plan(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Check every member from the headers; return (member, path below the root) for those to unpack."""
+    members = archive.infolist()
+    if len(members) > settings.IMPORT_MAX_MEMBERS:
+        raise InvalidUpload(f"the zip has {len(members)} members; the limit is {settings.IMPORT_MAX_MEMBERS}")
+    files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    total = 0
+    for info in members:
+        path = _check_name(info.filename)
+        if info.is_dir() or _is_junk(info.filename):
+            continue
+        if info.flag_bits & 0x1:
+            raise InvalidUpload(f"zip member {info.filename!r} is encrypted; upload an unencrypted zip")
+        total += info.file_size
+        if total > settings.IMPORT_MAX_UNPACKED_BYTES:
+            raise InvalidUpload(f"zip bomb suspected: the members unpack to more than "
+                                f"{settings.IMPORT_MAX_UNPACKED_BYTES} bytes (the limit)")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > settings.IMPORT_MAX_RATIO:
+            raise InvalidUpload(f"zip bomb suspected: member {info.filename!r} compresses {ratio:.0f}:1 "
+                                f"(the limit is {settings.IMPORT_MAX_RATIO}:1)")
+        files.append((info, path))
+    root = _find_root([p for _, p in files])
+    planned: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    for info, path in files:
+        if root not in path.parents:
+            raise InvalidUpload(f"zip member {info.filename!r} is outside {root}/; "
+                                f"a Kvasir-SEG zip holds images/, masks/ and optionally a bboxes .json")
+        inner = path.relative_to(root)
+        is_image = len(inner.parts) == 2 and inner.parts[0] in ("images", "masks") and \
+            inner.suffix.lower() in IMAGE_EXTS
+        is_bboxes = len(inner.parts) == 1 and inner.suffix.lower() == ".json"
+        if not (is_image or is_bboxes):
+            raise InvalidUpload(f"zip member {info.filename!r} is not an image ({', '.join(IMAGE_EXTS)}) in "
+                                f"images/ or masks/, nor a bboxes .json")
+        planned.append((info, inner))
+    return planned
+
+
+def _unpack(archive: zipfile.ZipFile, planned: list[tuple[zipfile.ZipInfo, PurePosixPath]], dest: Path) -> None:
+    """Unpack, counting the bytes really produced against the cap (the headers may understate them)."""
+    budget = settings.IMPORT_MAX_UNPACKED_BYTES
+    for info, inner in planned:
+        target = dest.joinpath(*inner.parts)
+        if dest.resolve() not in target.resolve().parents:  # _check_name already refused this; belt and braces
+            raise InvalidUpload(f"zip member {info.filename!r} resolves outside the archive; refused (zip slip)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with archive.open(info) as src, target.open("wb") as out:
+                while chunk := src.read(_CHUNK):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise InvalidUpload(f"zip bomb suspected: the members unpack to more than "
+                                            f"{settings.IMPORT_MAX_UNPACKED_BYTES} bytes (the limit)")
+                    out.write(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise InvalidUpload(f"zip member {info.filename!r} is corrupt ({exc})") from exc
+
+
+def study_import_kvasir_zip(
+    *, owner: User, archive: Path | BinaryIO, name: str, patient_pseudo_id: str, date: dt.date | None = None,
+    limit: int | None = None,
+) -> Study:
+    """Import a Kvasir-SEG zip (a path or a seekable binary file). All or nothing, like the folder import."""
+    tmp_parent = Path(settings.MEDIA_ROOT) / "tmp"
+    tmp_parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory(dir=tmp_parent) as tmp:
+            planned = _plan(zf)
+            _unpack(zf, planned, Path(tmp))
+            root = Path(tmp)
+
+            def label(path: Path) -> str:
+                return path.relative_to(root).as_posix() if root in path.parents else str(path)
+
+            return study_import_kvasir(owner=owner, folder=root, patient_pseudo_id=patient_pseudo_id, date=date,
+                                       limit=limit, source_name=name, label=label)
+    except zipfile.BadZipFile as exc:
+        raise InvalidUpload(f"not a valid zip file ({exc})") from exc
+
+
+def study_import_kvasir_upload(
+    *, owner: User, upload: UploadedFile, patient_pseudo_id: str | None = None, date: dt.date | None = None
+) -> Study:
+    """The API's import: an uploaded zip, within UPLOAD_MAX_BYTES; the pseudonym defaults to KVASIR-<zip name>."""
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise UploadTooLarge(f"the file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES} bytes")
+    if not upload.size:
+        raise InvalidUpload("the file is empty")
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", PurePosixPath((upload.name or "").replace("\\", "/")).stem) or "upload"
+    upload.seek(0)
+    return study_import_kvasir_zip(owner=owner, archive=upload.file, name=f"{stem}.zip", date=date,
+                                   patient_pseudo_id=patient_pseudo_id or f"KVASIR-{stem}"[:64])

@@ -13,10 +13,13 @@ from webapp.studies.models import Patient, Study
 
 
 @transaction.atomic
-def study_create(*, owner: User, patient_pseudo_id: str, date: dt.date, indication: str = "") -> Study:
+def study_create(
+    *, owner: User, patient_pseudo_id: str, date: dt.date, indication: str = "", audit_detail: dict | None = None
+) -> Study:
+    """audit_detail: extra facts for the audit entry (an import names its source and counts)."""
     patient, _ = Patient.objects.get_or_create(pseudo_id=patient_pseudo_id.strip())
     study = Study.objects.create(patient=patient, date=date, indication=indication, owner=owner)
-    audit_record(actor=owner, action=Action.STUDY_CREATE, target=study)
+    audit_record(actor=owner, action=Action.STUDY_CREATE, target=study, detail=audit_detail)
     return study
 
 

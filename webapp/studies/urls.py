@@ -1,8 +1,10 @@
 from django.urls import path
 
-from webapp.studies.api import StudyDetailView, StudyListCreateView
+from webapp.studies.api import StudyDetailView, StudyExportView, StudyImportView, StudyListCreateView
 
 urlpatterns = [
     path("studies/", StudyListCreateView.as_view(), name="study-list"),
+    path("studies/import/", StudyImportView.as_view(), name="study-import"),
     path("studies/<int:study_id>/", StudyDetailView.as_view(), name="study-detail"),
+    path("studies/<int:study_id>/export/", StudyExportView.as_view(), name="study-export"),
 ]

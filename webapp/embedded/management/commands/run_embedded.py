@@ -1,0 +1,115 @@
+"""python manage.py run_embedded [--host 127.0.0.1] [--port 8000]: the whole app in one process (`make run`).
+
+Why one process: with no outside services there is no broker or channel layer that two processes could
+share (kombu's memory transport and channels' in-memory layer are per process). So the web server
+(daphne) and one Celery worker (a thread, solo pool, queue `gpu`) live in this process and share the
+in-memory broker and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then
+the worker; no child process is left behind because none is started.
+
+Startup: migrate, collect static files, ensure the `admin` user, register the default model, load the
+demo study once, start the worker (re-queueing videos a previous run left unfinished: the memory broker
+forgot them), then serve.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import daphne.server  # imported early: it installs the asyncio Twisted reactor before anything else does
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from webapp.accounts.services import user_ensure_admin
+from webapp.celery import app as celery_app
+from webapp.embedded.demo import demo_study_ensure
+from webapp.mlops.services import model_version_ensure_active
+from webapp.videos.models import ACTIVE_STATUSES, Video
+
+# How long Ctrl+C waits for the video batch in progress (a batch of 16 frames takes about 2-4 s on two CPU
+# cores, README "Speed") before the process exits anyway; the video resumes on the next start.
+WORKER_STOP_TIMEOUT_S = 5.0
+
+
+class Command(BaseCommand):
+    help = "Run the web server and a worker in one process, on SQLite and in-memory queues (make run)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-demo", action="store_true", help="do not load the demo study")
+
+    def handle(self, *args, host: str, port: int, no_demo: bool, **options) -> None:
+        if not settings.EMBEDDED or not settings.CELERY_BROKER_URL.startswith("memory://"):
+            raise CommandError("run_embedded needs POLYPSCOPE_EMBEDDED=1 (in-memory broker and channel layer)")
+        for folder in (settings.MEDIA_ROOT, settings.STATIC_ROOT):
+            folder.mkdir(parents=True, exist_ok=True)
+        db_name = settings.DATABASES["default"]["NAME"]
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            Path(db_name).parent.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        admin, generated = user_ensure_admin(password=settings.ADMIN_PASSWORD)
+        if generated:
+            password = f"{generated} (generated; set POLYPSCOPE_ADMIN_PASSWORD to choose one)"
+        elif settings.ADMIN_PASSWORD and admin.check_password(settings.ADMIN_PASSWORD):
+            password = "from POLYPSCOPE_ADMIN_PASSWORD"
+        else:
+            password = "unchanged (printed when it was generated on the first run)"
+        version = model_version_ensure_active()
+        self.stdout.write(f"model: {version}")
+
+        worker = celery_app.WorkController(
+            pool="solo", concurrency=1, queues=["gpu"], loglevel="INFO",
+            without_heartbeat=True, without_mingle=True, without_gossip=True,  # no other workers to talk to
+        )
+        thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
+        thread.start()
+        from webapp.videos.tasks import process_video
+
+        for video_id in Video.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True):
+            process_video.delay(video_id)  # resumes after its last stored frame
+
+        if not no_demo:
+            study, created = demo_study_ensure(owner=admin, datasets=settings.DEMO_DATASETS)
+            self.stdout.write(f"demo study {study.pk}: {'loaded' if created else 'already there'}")
+
+        url = f"http://{host}:{port}"
+
+        def ready() -> None:
+            self.stdout.write(f"\nPolypscope is running at {url}/  (admin: {url}/admin/, API: {url}/api/)")
+            self.stdout.write(f"  username: admin\n  password: {password}\nCtrl+C stops it.\n")
+            self.stdout.flush()
+
+        server = daphne.server.Server(
+            application=_asgi_application(),
+            endpoints=[f"tcp:port={port}:interface={host}"],
+            signal_handlers=True,  # Ctrl+C and SIGTERM stop the reactor, then run() returns
+            ready_callable=ready,
+        )
+        connections.close_all()  # the startup's connection; the server's and worker's threads open their own
+        try:
+            server.run()
+        finally:
+            worker.stop(in_sighandler=False)
+            thread.join(WORKER_STOP_TIMEOUT_S)
+            self.stdout.write("stopped")
+            if thread.is_alive():
+                # The worker is still inside a batch (or compiling the model). Finalising the interpreter
+                # under a thread in native torch code aborts the process (std::terminate), so leave now;
+                # SQLite rolls back the open batch and the video resumes from its last stored frame.
+                self.stdout.write("a video was interrupted; it resumes on the next start")
+                self.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
+
+
+def _asgi_application():
+    from webapp.asgi import application
+
+    return application
