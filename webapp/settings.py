@@ -15,7 +15,8 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     POLYPSCOPE_ADMIN_PASSWORD  password for `manage.py ensure_admin`; empty: one is generated and printed
     POLYPSCOPE_CHECKPOINT    checkpoint registered as the first model version; empty: the shipped model
     INFERENCE_DEVICE         auto | cpu | cuda, default auto
-    INFERENCE_FAST           torch.compile fast path, default on (off in tests: compiling costs a minute on CPU)
+    INFERENCE_FAST           torch.compile fast path, default on (off in tests and embedded mode: compiling costs
+                             a minute on CPU)
     INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
     CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
     POLYPSCOPE_EMBEDDED      `make run`'s mode, default off: one process, no outside services. DATABASE_URL then
@@ -204,7 +205,9 @@ ADMIN_PASSWORD = env_str("POLYPSCOPE_ADMIN_PASSWORD", "")
 
 INFERENCE_CHECKPOINT = env_str("POLYPSCOPE_CHECKPOINT", "")
 INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
-INFERENCE_FAST = env_bool("INFERENCE_FAST", True)
+# Embedded (`make run`) defaults to eager: the demo's first frames appear at once instead of after a
+# minute of compiling, and a Ctrl+C cannot land in the middle of a compiler run (which failed the video).
+INFERENCE_FAST = env_bool("INFERENCE_FAST", not EMBEDDED)
 INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
 
 DEMO_DATASETS = Path(env_str("POLYPSCOPE_DATASETS", str(BASE_DIR.parent / "shared" / "datasets")))
