@@ -106,6 +106,16 @@ def cmd_sample_video(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_result(result: dict, as_json: bool) -> None:
+    """One JSON object (for scripts), or one aligned `key: value` line each (for people)."""
+    if as_json:
+        print(json.dumps(result))
+    else:
+        width = max(map(len, result))
+        for key, value in result.items():
+            print(f"{key:>{width}}: {value}")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from inference.data import DEFAULT_SPLIT_FILE
     from inference.train import TrainConfig, train
@@ -155,11 +165,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         fast=args.fast,
         progress=not args.json,
     )
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>20}: {value}")
+    _print_result(result, args.json)
     return 0
 
 
@@ -194,11 +200,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             batch=max(args.batch, 8),
             max_frames=args.max_frames,
         )
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>18}: {value}")
+    _print_result(result, args.json)
     return 0
 
 

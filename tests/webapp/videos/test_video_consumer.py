@@ -26,11 +26,6 @@ def communicator(path: str, headers: list | None = None) -> WebsocketCommunicato
 
 
 @pytest.fixture
-def owner():
-    return make_user()
-
-
-@pytest.fixture
 def video(tmp_path, owner):
     return make_video(tmp_path, make_study(owner), owner, frames=8)
 

@@ -3,7 +3,6 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from tests.webapp.accounts.factories import make_user
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from webapp.mlops.models import ModelVersion
@@ -13,11 +12,6 @@ from webapp.videos.progress import video_group
 from webapp.videos.services import video_cancel, video_process
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return make_user()
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.webapp.accounts.factories import make_user
-from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import upload_file, video_bytes
 from webapp.audit.models import Action, AuditEntry
 from webapp.errors import InvalidUpload, UploadTooLarge
@@ -17,16 +15,6 @@ pytestmark = pytest.mark.django_db
 
 def _media_files(media_root: Path) -> list[Path]:
     return [p for p in media_root.rglob("*") if p.is_file()] if media_root.exists() else []
-
-
-@pytest.fixture
-def owner():
-    return make_user()
-
-
-@pytest.fixture
-def study(owner):
-    return make_study(owner)
 
 
 def test_it_stores_a_valid_video_and_queues_it_after_commit(tmp_path, study, owner, media_root,

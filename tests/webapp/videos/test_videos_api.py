@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from tests.webapp.accounts.factories import make_user
-from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video, upload_file, video_bytes
 from webapp.accounts.models import Role
 from webapp.studies.services import study_add_member
@@ -12,16 +11,6 @@ from webapp.videos.models import FrameResult, PolypEvent, Video
 from webapp.videos.services import video_process
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return make_user()
-
-
-@pytest.fixture
-def study(owner):
-    return make_study(owner)
 
 
 @pytest.fixture
