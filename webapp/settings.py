@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "webapp.mlops",
     "webapp.studies",
     "webapp.videos",
+    "webapp.annotations",
     "webapp.embedded",
 ]
 
@@ -162,6 +163,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
+# The review UI, built by Vite (frontend/, `npm run build`): its assets are served at /static/app/.
+FRONTEND_DIST = BASE_DIR / "webapp" / "frontend_dist"
+STATICFILES_DIRS = [("app", FRONTEND_DIST)] if FRONTEND_DIST.is_dir() else []
+# Serve static files straight from their sources too (no collectstatic needed after a frontend rebuild).
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 

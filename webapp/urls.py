@@ -1,20 +1,25 @@
-"""HTTP routes: the admin, the API and its OpenAPI schema."""
+"""HTTP routes: the review UI, the admin, the API and its OpenAPI schema."""
 
 from django.contrib import admin
-from django.urls import include, path
-from django.views.generic import RedirectView
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from webapp.accounts.api import TokenLoginView
+from webapp.accounts.api import SessionView, TokenLoginView, UserListView
 from webapp.audit.api import AuditEntryListView
+from webapp.mlops.api import ModelVersionListView
+from webapp.spa import spa_index
 
 urlpatterns = [
-    # Until the review UI lands, the root opens the admin (login first), where studies and videos live.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", spa_index, name="spa-root"),
+    re_path(r"^app(?:/(?P<path>.*))?$", spa_index, name="spa"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),
+    path("api/auth/session/", SessionView.as_view(), name="auth-session"),
+    path("api/users/", UserListView.as_view(), name="user-list"),
+    path("api/models/", ModelVersionListView.as_view(), name="model-list"),
     path("api/audit/", AuditEntryListView.as_view(), name="audit-list"),
     path("api/", include("webapp.studies.urls")),
     path("api/", include("webapp.videos.urls")),
+    path("api/", include("webapp.annotations.urls")),
 ]

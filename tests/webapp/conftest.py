@@ -87,3 +87,31 @@ def async_db_connections():
         await sync_to_async(connections.close_all, thread_sensitive=True)()
 
     asyncio.run(close())
+
+
+# Shared domain fixtures. The factories import Django models, so they are imported inside the fixtures:
+# this conftest is loaded before Django's app registry is ready.
+@pytest.fixture
+def owner():
+    from tests.webapp.accounts.factories import make_user
+
+    return make_user()
+
+
+@pytest.fixture
+def study(owner):
+    from tests.webapp.studies.factories import make_study
+
+    return make_study(owner)
+
+
+@pytest.fixture
+def done_video(tmp_path, study, owner):
+    """A processed 12-frame synthetic video of `study` (frame results stored by the real pipeline)."""
+    from tests.webapp.videos.factories import make_video
+    from webapp.videos.models import Video
+    from webapp.videos.services import video_process
+
+    video = make_video(tmp_path, study, owner, frames=12)
+    video_process(video_id=video.pk)
+    return Video.objects.get(pk=video.pk)

@@ -31,3 +31,21 @@ class ClinicianWrites(BasePermission):
 class IsAdminRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         return _has(request, Role.ADMIN)
+
+
+class AnnotatorWrites(BasePermission):
+    """Any role reads; only annotators and admins save masks."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
+        return _has(request, Role.ANNOTATOR, Role.ADMIN)
+
+
+class AdminWrites(BasePermission):
+    """Any role reads; only admins write (deletions)."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
+        return _has(request, Role.ADMIN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from rest_framework.authtoken.models import Token
 
 from webapp.accounts.models import User
@@ -12,3 +13,11 @@ def user_get_by_token(*, token: str) -> User | None:
     if found is None or not found.user.is_active:
         return None
     return found.user
+
+
+def user_list(*, role: str | None = None):
+    """Active users, by username; role: only that role (superusers count as admins)."""
+    users = User.objects.filter(is_active=True).order_by("username")
+    if role == "admin":
+        return users.filter(models.Q(role=role) | models.Q(is_superuser=True))
+    return users.filter(role=role) if role else users

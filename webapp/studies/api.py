@@ -1,8 +1,12 @@
 """Studies: GET/POST /api/studies/, GET /api/studies/{id}/, POST /api/studies/import/ (Kvasir-SEG zip),
-GET /api/studies/{id}/export/?format=kvasir|coco."""
+GET /api/studies/{id}/export/?format=kvasir|coco, GET /api/studies/{id}/images/, GET /api/images/{id}/image.png."""
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,38 +21,79 @@ from rest_framework.views import APIView
 from webapp.accounts.permissions import ClinicianWrites
 from webapp.studies.exporters import study_export_coco, study_export_kvasir
 from webapp.studies.importers import study_import_kvasir_upload
-from webapp.studies.selectors import study_get_visible, study_label_counts, study_list_visible
+from webapp.studies.selectors import (
+    image_get_visible,
+    study_get_visible,
+    study_images,
+    study_label_counts,
+    study_list_filtered,
+)
 from webapp.studies.serializers import (
     KvasirImportResultSerializer,
     KvasirImportSerializer,
+    StillImageSerializer,
     StudyCreateSerializer,
     StudyExportQuerySerializer,
-    StudySerializer,
+    StudyFilterSerializer,
+    StudyWithCountsSerializer,
 )
 from webapp.studies.services import study_create
 
 
 class StudyListCreateView(generics.ListAPIView):
+    """GET: visible studies, filtered by ?status, ?date_from, ?date_to, ?reviewer, with their counts."""
+
     permission_classes = [ClinicianWrites]
-    serializer_class = StudySerializer
+    serializer_class = StudyWithCountsSerializer
+
+    @extend_schema(parameters=[StudyFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return study_list_visible(user=self.request.user)
+        query = StudyFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return study_list_filtered(user=self.request.user, **query.validated_data)
 
-    @extend_schema(request=StudyCreateSerializer, responses={201: StudySerializer})
+    @extend_schema(request=StudyCreateSerializer, responses={201: StudyWithCountsSerializer})
     def post(self, request: Request) -> Response:
         data = StudyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         study = study_create(owner=request.user, **data.validated_data)
-        return Response(StudySerializer(study).data, status=status.HTTP_201_CREATED)
+        study = study_list_filtered(user=request.user).get(pk=study.pk)
+        return Response(StudyWithCountsSerializer(study).data, status=status.HTTP_201_CREATED)
 
 
 class StudyDetailView(generics.RetrieveAPIView):
     permission_classes = [ClinicianWrites]
-    serializer_class = StudySerializer
+    serializer_class = StudyWithCountsSerializer
 
     def get_object(self):
-        return study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"])
+        study = study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"])
+        return study_list_filtered(user=self.request.user).get(pk=study.pk)
+
+
+class StudyImagesView(generics.ListAPIView):
+    permission_classes = [ClinicianWrites]
+    serializer_class = StillImageSerializer
+
+    def get_queryset(self):
+        return study_images(study=study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"]))
+
+
+class ImageFileView(APIView):
+    """The still image as it was imported (JPEG or PNG; the content type says which)."""
+
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, image_id: int) -> FileResponse:
+        image = image_get_visible(user=request.user, image_id=image_id)
+        path = Path(settings.MEDIA_ROOT) / image.file.name
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        response = FileResponse(path.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
 
 class StudyImportView(APIView):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from webapp.accounts.models import User
+from webapp.annotations.models import MaskRevision, Verdict
 from webapp.studies.models import Mask, MaskSource, StillImage, Study
+from webapp.videos.models import PolypEvent, Video
 
 
 def study_list_visible(*, user: User) -> QuerySet[Study]:
@@ -43,3 +48,51 @@ def study_label_counts(*, study: Study) -> tuple[int, int]:
     images = StillImage.objects.filter(study=study)
     labelled = images.filter(masks__source__in=[MaskSource.GROUND_TRUTH, MaskSource.PERSON]).distinct()
     return images.count(), labelled.count()
+
+
+def _count(queryset: QuerySet, by: str) -> Coalesce:
+    """A correlated COUNT as a subquery (joins would multiply the counts of one another)."""
+    return Coalesce(Subquery(queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def study_list_filtered(
+    *, user: User, status: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
+    reviewer: int | None = None,
+) -> QuerySet[Study]:
+    """Visible studies, filtered, with counts of videos, images, events and pending events (no verdict)."""
+    studies = study_list_visible(user=user)
+    if status:
+        studies = studies.filter(status=status)
+    if date_from:
+        studies = studies.filter(date__gte=date_from)
+    if date_to:
+        studies = studies.filter(date__lte=date_to)
+    if reviewer:
+        studies = studies.filter(id__in=Study.objects.filter(Q(owner=reviewer) | Q(members=reviewer)).values("id"))
+    events = PolypEvent.objects.filter(video__study=OuterRef("pk"))
+    pending = events.exclude(Exists(Verdict.objects.filter(event=OuterRef("pk"))))
+    return studies.annotate(
+        videos_count=_count(Video.objects.filter(study=OuterRef("pk")), "study"),
+        images_count=_count(StillImage.objects.filter(study=OuterRef("pk")), "study"),
+        events_count=_count(events, "video__study"),
+        pending_events=_count(pending, "video__study"),
+    )
+
+
+def study_images(*, study: Study) -> QuerySet[StillImage]:
+    """The study's still images with `has_ground_truth` and `revisions_count`."""
+    return (
+        StillImage.objects.filter(study=study)
+        .annotate(
+            has_ground_truth=Exists(Mask.objects.filter(image=OuterRef("pk"), source=MaskSource.GROUND_TRUTH)),
+            revisions_count=_count(MaskRevision.objects.filter(image=OuterRef("pk")), "image"),
+        )
+        .order_by("id")
+    )
+
+
+def image_get_visible(*, user: User, image_id: int) -> StillImage:
+    image = StillImage.objects.filter(pk=image_id, study__in=study_list_visible(user=user).values("id")).first()
+    if image is None:
+        raise Http404("no such image")
+    return image

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,18 +13,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.accounts.permissions import ClinicianWrites
+from webapp.accounts.permissions import AdminWrites, ClinicianWrites
+from webapp.annotations.selectors import events_with_verdicts
+from webapp.annotations.serializers import EventSerializer
+from webapp.ranges import ranged_file_response
 from webapp.studies.selectors import study_get_visible
 from webapp.videos.selectors import (
     video_events,
+    video_file_path,
+    video_frame_jpeg,
     video_frame_png,
     video_get_visible,
-    video_list_for_study,
+    video_list_with_counts,
     video_mask_png,
+    video_masks,
     video_timeline,
 )
-from webapp.videos.serializers import PolypEventSerializer, TimelineSerializer, VideoSerializer, VideoUploadSerializer
-from webapp.videos.services import video_cancel, video_upload
+from webapp.videos.serializers import (
+    FrameJpegQuerySerializer,
+    MaskChunkQuerySerializer,
+    MaskChunkSerializer,
+    TimelineSerializer,
+    VideoSerializer,
+    VideoUploadSerializer,
+)
+from webapp.videos.services import video_cancel, video_delete, video_upload
 
 
 class StudyVideosView(generics.ListAPIView):
@@ -31,7 +46,7 @@ class StudyVideosView(generics.ListAPIView):
     parser_classes = [MultiPartParser]
 
     def get_queryset(self):
-        return video_list_for_study(study=study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"]))
+        return video_list_with_counts(study=study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"]))
 
     @extend_schema(request={"multipart/form-data": VideoUploadSerializer}, responses={201: VideoSerializer})
     def post(self, request: Request, study_id: int) -> Response:
@@ -42,12 +57,43 @@ class StudyVideosView(generics.ListAPIView):
         return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
 
 
-class VideoDetailView(generics.RetrieveAPIView):
-    permission_classes = [ClinicianWrites]
+class VideoDetailView(generics.RetrieveDestroyAPIView):
+    """GET: any role that sees the study. DELETE: admins (audited; refused while processing)."""
+
+    permission_classes = [AdminWrites]
     serializer_class = VideoSerializer
 
     def get_object(self):
         return video_get_visible(user=self.request.user, video_id=self.kwargs["video_id"])
+
+    def perform_destroy(self, instance) -> None:
+        video_delete(video=instance, user=self.request.user)
+
+
+class VideoFileView(APIView):
+    """The uploaded file, with HTTP Range (a <video> element seeks by byte ranges)."""
+
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(responses={(200, "video/*"): OpenApiTypes.BINARY, (206, "video/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, video_id: int) -> HttpResponse:
+        video = video_get_visible(user=request.user, video_id=video_id)
+        path = video_file_path(video=video)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return ranged_file_response(request._request, path, content_type)
+
+
+class VideoMasksView(APIView):
+    """The model's masks of a range of frames as RLE strings: the player's overlay, one request a chunk."""
+
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(parameters=[MaskChunkQuerySerializer], responses=MaskChunkSerializer)
+    def get(self, request: Request, video_id: int) -> Response:
+        video = video_get_visible(user=request.user, video_id=video_id)
+        query = MaskChunkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(video_masks(video=video, **query.validated_data))
 
 
 class VideoTimelineView(APIView):
@@ -59,11 +105,15 @@ class VideoTimelineView(APIView):
 
 
 class VideoEventsView(generics.ListAPIView):
+    """Every event of the video with its current verdict, in frame order (one list: a video has tens)."""
+
     permission_classes = [ClinicianWrites]
-    serializer_class = PolypEventSerializer
+    serializer_class = EventSerializer
+    pagination_class = None
 
     def get_queryset(self):
-        return video_events(video=video_get_visible(user=self.request.user, video_id=self.kwargs["video_id"]))
+        video = video_get_visible(user=self.request.user, video_id=self.kwargs["video_id"])
+        return events_with_verdicts(video_events(video=video))
 
 
 class VideoCancelView(APIView):
@@ -82,6 +132,20 @@ class FrameImageView(APIView):
     def get(self, request: Request, video_id: int, index: int) -> HttpResponse:
         video = video_get_visible(user=request.user, video_id=video_id)
         return HttpResponse(video_frame_png(video=video, index=index), content_type="image/png")
+
+
+class FrameJpegView(APIView):
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(parameters=[FrameJpegQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, video_id: int, index: int) -> HttpResponse:
+        video = video_get_visible(user=request.user, video_id=video_id)
+        query = FrameJpegQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        jpeg = video_frame_jpeg(video=video, index=index, width=query.validated_data.get("width"))
+        response = HttpResponse(jpeg, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"  # a stored video's frames never change
+        return response
 
 
 class FrameMaskView(APIView):

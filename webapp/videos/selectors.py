@@ -7,10 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from webapp.accounts.models import User
+from webapp.annotations.models import Verdict
 from webapp.studies.models import Study
 from webapp.studies.selectors import study_list_visible
 from webapp.videos import rle
@@ -59,11 +61,55 @@ def video_events(*, video: Video) -> QuerySet[PolypEvent]:
     return PolypEvent.objects.filter(video=video).order_by("start_index")
 
 
+# Largest chunk of masks one request returns: 500 frames is 20 s at 25 fps, ~300 KB of RLE.
+MASK_CHUNK_MAX = 500
+# JPEG quality of frame previews: thumbnails and the fallback player; PNG stays lossless for the editor.
+PREVIEW_JPEG_QUALITY = 85
+
+
+def video_list_with_counts(*, study: Study) -> QuerySet[Video]:
+    """The study's videos with `events_count` and `pending_events` (events without a verdict)."""
+    events = PolypEvent.objects.filter(video=OuterRef("pk"))
+    pending = events.exclude(Exists(Verdict.objects.filter(event=OuterRef("pk"))))
+    return video_list_for_study(study=study).annotate(
+        events_count=_count(events), pending_events=_count(pending)
+    )
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    return Coalesce(Subquery(queryset.order_by().values("video").annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def video_masks(*, video: Video, start: int, end: int) -> dict:
+    """The model's masks of frames start..end-1 (at most MASK_CHUNK_MAX) as RLE strings by frame index."""
+    end = min(end, start + MASK_CHUNK_MAX)
+    rows = FrameResult.objects.filter(video=video, index__gte=start, index__lt=end).values_list("index", "mask_rle")
+    return {"height": video.height, "width": video.width, "start": start, "end": end,
+            "masks": {str(index): text for index, text in rows}}
+
+
+def video_file_path(*, video: Video) -> Path:
+    return Path(settings.MEDIA_ROOT) / video.file.name
+
+
+def video_frame_jpeg(*, video: Video, index: int, width: int | None = None) -> bytes:
+    """Frame `index` as JPEG, scaled down to `width` pixels wide when given (never up)."""
+    frame = _read_frame(video, index)
+    if width and width < frame.shape[1]:
+        height = max(1, round(frame.shape[0] * width / frame.shape[1]))
+        frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY])[1].tobytes()
+
+
 def video_frame_png(*, video: Video, index: int) -> bytes:
     """Frame `index` of the video, decoded from the stored file, as PNG bytes."""
+    return cv2.imencode(".png", _read_frame(video, index))[1].tobytes()
+
+
+def _read_frame(video: Video, index: int) -> np.ndarray:
     if not 0 <= index < video.frame_count:
         raise Http404(f"the video has frames 0..{video.frame_count - 1}")
-    cap = cv2.VideoCapture(str(Path(settings.MEDIA_ROOT) / video.file.name))
+    cap = cv2.VideoCapture(str(video_file_path(video=video)))
     try:
         cap.set(cv2.CAP_PROP_POS_FRAMES, index)
         ok, frame = cap.read()
@@ -71,7 +117,7 @@ def video_frame_png(*, video: Video, index: int) -> bytes:
         cap.release()
     if not ok:
         raise Http404(f"frame {index} could not be decoded")
-    return cv2.imencode(".png", frame)[1].tobytes()
+    return frame
 
 
 def video_mask_png(*, video: Video, index: int) -> bytes:

@@ -26,6 +26,7 @@ from inference.engine import FrameResult as EngineResult
 from inference.errors import CheckpointError, InputError
 from inference.io import probe
 from webapp.accounts.models import User
+from webapp.annotations.models import MaskRevision, Verdict
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, InvalidUpload, UploadTooLarge
@@ -267,7 +268,10 @@ def _run_frames(video: Video) -> None:
             rate = processed / max(now - began, 1e-9)
             if now - last_sent >= PROGRESS_INTERVAL_S:
                 last_sent = now
-                broadcast(video.pk, _status_message(video, find_events_at(scores, fps), rate))
+                events = find_events_at(scores, fps)
+                # Stored as they are found, so the API lists them while the video is still processing.
+                _store_events(video, events)
+                broadcast(video.pk, _status_message(video, events, rate))
     _finish(video, scores, index, rate)
 
 
@@ -296,18 +300,16 @@ def _next_index(video: Video) -> int:
     return 0 if last is None else last + 1
 
 
-def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None:
+def _store_events(video: Video, events: list[Event]) -> None:
+    """Replace the video's events with `events`. While frames arrive an event may still grow or merge with
+    the next, so the stored set is replaced, not appended to (verdicts wait until the video is done)."""
     fps = video.fps or 0.0
-    events = find_events_at(scores, fps)
     with transaction.atomic():
-        current = Video.objects.select_for_update().get(pk=video.pk)
-        if current.status != VideoStatus.PROCESSING:
-            return
-        PolypEvent.objects.filter(video=current).delete()
+        PolypEvent.objects.filter(video=video).delete()
         PolypEvent.objects.bulk_create(
             [
                 PolypEvent(
-                    video=current,
+                    video=video,
                     start_index=e.start,
                     end_index=e.end,
                     peak_index=e.peak,
@@ -318,6 +320,16 @@ def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None
                 for e in events
             ]
         )
+
+
+def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None:
+    fps = video.fps or 0.0
+    events = find_events_at(scores, fps)
+    with transaction.atomic():
+        current = Video.objects.select_for_update().get(pk=video.pk)
+        if current.status != VideoStatus.PROCESSING:
+            return
+        _store_events(current, events)
         current.status = VideoStatus.DONE
         current.frames_done = frames
         current.frame_count = frames  # what the decoder delivered is the truth
@@ -325,3 +337,26 @@ def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None
         current.finished_at = timezone.now()
         current.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at"])
     broadcast(current.pk, _status_message(current, events, rate))
+
+
+def video_delete(*, video: Video, user: User) -> None:
+    """Delete a video with its frames, events, verdicts and revisions (admins only; audited with what
+    went). The file is removed once the rows are gone for good (after commit)."""
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status == VideoStatus.PROCESSING:
+            raise Conflict("the video is being processed; cancel it first, then delete it")
+        detail = {
+            "study": video.study_id, "original_name": video.original_name, "checksum": video.checksum,
+            "frames": FrameResult.objects.filter(video=video).count(),
+            "events": PolypEvent.objects.filter(video=video).count(),
+            "verdicts": Verdict.objects.filter(event__video=video).count(),
+            "revisions": MaskRevision.objects.filter(video=video).count(),
+        }
+        audit_record(actor=user, action=Action.VIDEO_DELETE, target=video, detail=detail)
+        path = Path(settings.MEDIA_ROOT) / video.file.name
+        # Revisions form chains (each protects the one it was based on): delete newest first.
+        for revision in MaskRevision.objects.filter(video=video).order_by("-created_at", "-id"):
+            revision.delete()
+        video.delete()
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -1,0 +1,3 @@
+export * from "./points";
+export * from "./rect";
+export * from "./view";

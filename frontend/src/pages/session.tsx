@@ -1,0 +1,103 @@
+// Who is logged in. Loaded once from GET /api/auth/session/; any 401 (or a 403 the session endpoint
+// confirms) anywhere marks the session gone, and RequireAuth then sends the user to log in and back.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { Navigate, useLocation } from "react-router";
+import { getSession } from "../api/client";
+import { ApiError, setAuthLostHandler } from "../api/http";
+import type { Role, User } from "../api/types";
+import { loginUrl } from "./loginRedirect";
+
+type SessionStatus = "loading" | "in" | "out" | "unreachable";
+
+interface SessionValue {
+  user: User | null;
+  status: SessionStatus;
+  signedIn: (user: User) => void;
+  signedOut: () => void;
+  retry: () => void;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null>(null);
+  const [status, setStatus] = useState<SessionStatus>("loading");
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    getSession().then(
+      (me) => {
+        if (!live) return;
+        setUser(me);
+        setStatus("in");
+      },
+      (error: unknown) => {
+        if (!live) return;
+        setUser(null);
+        setStatus(error instanceof ApiError && (error.status === 401 || error.status === 403) ? "out" : "unreachable");
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [attempt]);
+
+  useEffect(() => {
+    setAuthLostHandler(() => {
+      setUser(null);
+      setStatus("out");
+    });
+    return () => setAuthLostHandler(() => undefined);
+  }, []);
+
+  const signedIn = useCallback((me: User) => {
+    setUser(me);
+    setStatus("in");
+  }, []);
+  const signedOut = useCallback(() => {
+    setUser(null);
+    setStatus("out");
+  }, []);
+  const retry = useCallback(() => {
+    setStatus("loading");
+    setAttempt((a) => a + 1);
+  }, []);
+
+  const value = useMemo(() => ({ user, status, signedIn, signedOut, retry }), [user, status, signedIn, signedOut, retry]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error("useSession outside SessionProvider");
+  return value;
+}
+
+/** The logged-in user; only for pages under RequireAuth. */
+export function useUser(): User {
+  const { user } = useSession();
+  if (!user) throw new Error("useUser without a user: the page is not under RequireAuth");
+  return user;
+}
+
+export const canGiveVerdicts = (role: Role): boolean => role === "gastroenterologist" || role === "admin";
+export const canEditMasks = (role: Role): boolean => role === "annotator" || role === "admin";
+export const canUpload = (role: Role): boolean => role === "gastroenterologist" || role === "admin";
+
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { status, retry } = useSession();
+  const location = useLocation();
+  if (status === "loading") return <div className="page-status">Loading…</div>;
+  if (status === "unreachable")
+    return (
+      <div className="page-status">
+        <p>The server could not be reached.</p>
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      </div>
+    );
+  if (status === "out") return <Navigate to={loginUrl(location.pathname + location.search)} replace />;
+  return <>{children}</>;
+}

@@ -1,0 +1,120 @@
+"""Verdicts on events, mask revisions of frames and images, and the review and correction queues."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webapp.accounts.permissions import AnnotatorWrites, ClinicianWrites
+from webapp.annotations.selectors import (
+    MaskTarget,
+    correction_queue,
+    event_get_visible,
+    events_with_verdicts,
+    frame_target_get_visible,
+    image_target_get_visible,
+    mask_state,
+    review_queue,
+    revisions_of,
+)
+from webapp.annotations.serializers import (
+    CorrectionItemSerializer,
+    MaskStateSerializer,
+    QueuedEventSerializer,
+    RevisionCreateSerializer,
+    RevisionSerializer,
+    VerdictCreateSerializer,
+    VerdictSerializer,
+)
+from webapp.annotations.services import RevisionConflict, mask_revision_create, verdict_give
+
+
+class FlexiblePagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class EventVerdictsView(generics.ListAPIView):
+    """GET: the event's verdict history, newest first. POST: a new verdict (gastroenterologists, admins)."""
+
+    permission_classes = [ClinicianWrites]
+    serializer_class = VerdictSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        event = event_get_visible(user=self.request.user, event_id=self.kwargs["event_id"])
+        return event.verdicts.select_related("reviewer").order_by("-created_at", "-id")
+
+    @extend_schema(request=VerdictCreateSerializer, responses={201: VerdictSerializer})
+    def post(self, request: Request, event_id: int) -> Response:
+        event = event_get_visible(user=request.user, event_id=event_id)
+        data = VerdictCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verdict = verdict_give(event=event, reviewer=request.user, **data.validated_data)
+        return Response(VerdictSerializer(verdict).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewQueueView(generics.ListAPIView):
+    permission_classes = [ClinicianWrites]
+    serializer_class = QueuedEventSerializer
+    pagination_class = FlexiblePagination
+
+    def get_queryset(self):
+        return events_with_verdicts(review_queue(user=self.request.user))
+
+
+class CorrectionQueueView(APIView):
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(responses=CorrectionItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = FlexiblePagination()
+        page = paginator.paginate_queryset(correction_queue(user=request.user), request, view=self)
+        return paginator.get_paginated_response(CorrectionItemSerializer(page, many=True).data)
+
+
+class _TargetMixin:
+    def target(self, request: Request, **kwargs) -> MaskTarget:
+        if "image_id" in kwargs:
+            return image_target_get_visible(user=request.user, image_id=kwargs["image_id"])
+        return frame_target_get_visible(user=request.user, video_id=kwargs["video_id"], index=kwargs["index"])
+
+
+class MaskStateView(_TargetMixin, APIView):
+    """The prediction, the ground truth and the current revision of a frame or image."""
+
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(responses=MaskStateSerializer)
+    def get(self, request: Request, **kwargs) -> Response:
+        return Response(MaskStateSerializer(mask_state(target=self.target(request, **kwargs))).data)
+
+
+class RevisionsView(_TargetMixin, APIView):
+    """GET: the revision history, newest first. POST: save a new revision (annotators, admins); 409 when
+    someone saved first, with their revision as `current`."""
+
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    def get(self, request: Request, **kwargs) -> Response:
+        return Response(RevisionSerializer(revisions_of(target=self.target(request, **kwargs)), many=True).data)
+
+    @extend_schema(request=RevisionCreateSerializer, responses={201: RevisionSerializer, 409: RevisionSerializer})
+    def post(self, request: Request, **kwargs) -> Response:
+        target = self.target(request, **kwargs)
+        data = RevisionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            revision = mask_revision_create(target=target, author=request.user, rle_text=fields["rle"],
+                                            based_on_id=fields["based_on"], note=fields["note"])
+        except RevisionConflict as exc:
+            current = RevisionSerializer(exc.current).data if exc.current else None
+            return Response({"detail": exc.message, "code": exc.code, "current": current},
+                            status=status.HTTP_409_CONFLICT)
+        return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)

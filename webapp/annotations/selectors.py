@@ -1,0 +1,187 @@
+"""Reads on verdicts and mask revisions: mask targets, the current mask, and the two work queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+
+from webapp.accounts.models import User
+from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
+from webapp.studies.models import Mask, MaskSource, StillImage
+from webapp.studies.selectors import image_get_visible, study_list_visible
+from webapp.videos.events import LOW_SCORE, frames_for
+from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
+from webapp.videos.selectors import video_get_visible
+
+# The low-confidence band of the correction queue: below LOW_SCORE the model sees no polyp; from 0.7 on
+# its peak probability is far enough above the 0.5 mask threshold to trust the outline more than not.
+UNCERTAIN_BAND = (LOW_SCORE, 0.7)
+# At most this many low-confidence frames per video, at least a second apart: neighbouring frames look
+# alike, and correcting one of them teaches the model as much as correcting all.
+LOW_CONFIDENCE_PER_VIDEO = 20
+LOW_CONFIDENCE_SPACING_S = 1.0
+# The correction queue is built in Python from several sources; past this many items nobody scrolls.
+CORRECTION_QUEUE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class MaskTarget:
+    """What a mask revision is drawn on: frame `frame_index` of `video`, or a still `image`."""
+
+    video: Video | None = None
+    frame_index: int | None = None
+    image: StillImage | None = None
+
+    @property
+    def height(self) -> int:
+        return self.video.height if self.video is not None else self.image.height  # type: ignore[union-attr]
+
+    @property
+    def width(self) -> int:
+        return self.video.width if self.video is not None else self.image.width  # type: ignore[union-attr]
+
+    @property
+    def study_id(self) -> int:
+        return self.video.study_id if self.video is not None else self.image.study_id  # type: ignore[union-attr]
+
+    def fields(self) -> dict:
+        """Model fields that name this target (for filters and for creating a revision)."""
+        if self.video is not None:
+            return {"video": self.video, "frame_index": self.frame_index}
+        return {"image": self.image}
+
+    def describe(self) -> dict:
+        if self.video is not None:
+            return {"video": self.video.pk, "frame": self.frame_index}
+        return {"image": self.image.pk}  # type: ignore[union-attr]
+
+
+def frame_target_get_visible(*, user: User, video_id: int, index: int) -> MaskTarget:
+    video = video_get_visible(user=user, video_id=video_id)
+    if not 0 <= index < video.frame_count:
+        raise Http404(f"the video has frames 0..{video.frame_count - 1}")
+    return MaskTarget(video=video, frame_index=index)
+
+
+def image_target_get_visible(*, user: User, image_id: int) -> MaskTarget:
+    return MaskTarget(image=image_get_visible(user=user, image_id=image_id))
+
+
+def revisions_of(*, target: MaskTarget) -> QuerySet[MaskRevision]:
+    """The target's revisions, newest first (the first one is the current mask)."""
+    return MaskRevision.objects.filter(**target.fields()).select_related("author").order_by("-created_at", "-id")
+
+
+def mask_state(*, target: MaskTarget) -> dict:
+    """Everything an editor needs to start: the prediction, the ground truth and the current revision."""
+    if target.video is not None:
+        prediction = (
+            FrameResult.objects.filter(video=target.video, index=target.frame_index)
+            .values_list("mask_rle", flat=True).first()
+        )
+        ground_truth = None
+    else:
+        masks = Mask.objects.filter(image=target.image).order_by("-created_at", "-id")
+        prediction = masks.filter(source=MaskSource.MODEL).values_list("rle", flat=True).first()
+        ground_truth = masks.filter(source=MaskSource.GROUND_TRUTH).values_list("rle", flat=True).first()
+    return {
+        "height": target.height,
+        "width": target.width,
+        "prediction": prediction,
+        "ground_truth": ground_truth,
+        "current": revisions_of(target=target).first(),
+    }
+
+
+def _newest_verdicts() -> Prefetch:
+    return Prefetch(
+        "verdicts",
+        queryset=Verdict.objects.select_related("reviewer").order_by("-created_at", "-id"),
+        to_attr="verdict_history",
+    )
+
+
+def events_with_verdicts(events: QuerySet[PolypEvent]) -> QuerySet[PolypEvent]:
+    """Events with `verdict_history` (newest first) prefetched in one extra query."""
+    return events.prefetch_related(_newest_verdicts())
+
+
+def event_get_visible(*, user: User, event_id: int) -> PolypEvent:
+    event = (
+        PolypEvent.objects.select_related("video")
+        .filter(pk=event_id, video__study__in=study_list_visible(user=user).values("id"))
+        .first()
+    )
+    if event is None:
+        raise Http404("no such event")
+    return event
+
+
+def review_queue(*, user: User) -> QuerySet[PolypEvent]:
+    """Events of finished videos that nobody has judged yet, oldest video first, in video order."""
+    judged = Verdict.objects.filter(event=OuterRef("pk"))
+    return (
+        PolypEvent.objects.filter(
+            video__study__in=study_list_visible(user=user).values("id"), video__status=VideoStatus.DONE
+        )
+        .exclude(Exists(judged))
+        .select_related("video", "video__study__patient")
+        .order_by("video__created_at", "video_id", "start_index")
+    )
+
+
+def correction_queue(*, user: User) -> list[dict]:
+    """Frames and images that need a person's mask, most useful first, none already corrected:
+    1. peak frames of events judged false positive (the model drew a polyp that is not there),
+    2. peak frames of events judged uncertain,
+    3. frames whose score lies in UNCERTAIN_BAND (the model hesitated), at most LOW_CONFIDENCE_PER_VIDEO
+       a video, spaced LOW_CONFIDENCE_SPACING_S apart, most uncertain first,
+    4. still images with neither ground truth nor a revision.
+    """
+    studies = study_list_visible(user=user).values("id")
+    videos = Video.objects.filter(study__in=studies, status=VideoStatus.DONE)
+    corrected = set(
+        MaskRevision.objects.filter(video__in=videos).values_list("video_id", "frame_index").distinct()
+    )
+    items: list[dict] = []
+
+    def add_frame(video_id: int, study_id: int, index: int, reason: str, score: float) -> None:
+        if (video_id, index) not in corrected:
+            corrected.add((video_id, index))  # once per frame, under its first reason
+            items.append({"kind": "frame", "video": video_id, "frame": index, "image": None,
+                          "study": study_id, "reason": reason, "score": round(score, 4)})
+
+    events = events_with_verdicts(PolypEvent.objects.filter(video__in=videos).select_related("video"))
+    judged = [(e, e.verdict_history[0].value) for e in events if e.verdict_history]
+    by_verdict = ((VerdictValue.FALSE_POSITIVE, "rejected_event"), (VerdictValue.UNCERTAIN, "uncertain_event"))
+    for wanted, reason in by_verdict:
+        for event, value in judged:
+            if value == wanted:
+                add_frame(event.video_id, event.video.study_id, event.peak_index, reason, event.peak_score)
+
+    low, high = UNCERTAIN_BAND
+    for video in videos.order_by("created_at", "id"):
+        spacing = frames_for(LOW_CONFIDENCE_SPACING_S, video.fps)
+        band = FrameResult.objects.filter(video=video, score__gte=low, score__lt=high).values_list("index", "score")
+        chosen: list[int] = []
+        for index, score in sorted(band, key=lambda row: abs(row[1] - 0.5)):
+            if len(chosen) >= LOW_CONFIDENCE_PER_VIDEO:
+                break
+            if all(abs(index - c) >= spacing for c in chosen):
+                chosen.append(index)
+                add_frame(video.pk, video.study_id, index, "low_confidence", score)
+        if len(items) >= CORRECTION_QUEUE_LIMIT:
+            break
+
+    unlabelled = (
+        StillImage.objects.filter(study__in=studies)
+        .exclude(Exists(Mask.objects.filter(image=OuterRef("pk"), source=MaskSource.GROUND_TRUTH)))
+        .exclude(Exists(MaskRevision.objects.filter(image=OuterRef("pk"))))
+        .order_by("id")
+    )
+    for image in unlabelled[:CORRECTION_QUEUE_LIMIT]:
+        items.append({"kind": "image", "video": None, "frame": None, "image": image.pk,
+                      "study": image.study_id, "reason": "no_ground_truth", "score": None})
+    return items[:CORRECTION_QUEUE_LIMIT]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
+from webapp.videos.models import PolypEvent
+
+
+class VerdictSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "event", "value", "note", "reviewer", "created_at"]
+        read_only_fields = fields
+
+
+class VerdictCreateSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=VerdictValue.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event with its current verdict (needs events_with_verdicts' prefetch)."""
+
+    verdict = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PolypEvent
+        fields = ["id", "video", "start_index", "end_index", "peak_index", "peak_score", "start_s", "end_s", "verdict"]
+
+    def get_verdict(self, event: PolypEvent) -> dict | None:
+        history = getattr(event, "verdict_history", None)
+        return VerdictSerializer(history[0]).data if history else None
+
+
+class QueuedEventSerializer(EventSerializer):
+    study = serializers.IntegerField(source="video.study_id", read_only=True)
+    patient_pseudo_id = serializers.CharField(source="video.study.patient.pseudo_id", read_only=True)
+    video_name = serializers.CharField(source="video.original_name", read_only=True)
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "study", "patient_pseudo_id", "video_name"]
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    based_on = serializers.IntegerField(source="based_on_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = MaskRevision
+        fields = ["id", "based_on", "author", "created_at", "height", "width", "rle", "note"]
+        read_only_fields = fields
+
+
+class RevisionCreateSerializer(serializers.Serializer):
+    based_on = serializers.IntegerField(allow_null=True, help_text="the revision the edit started from; null: none yet")
+    rle = serializers.CharField(max_length=20_000_000, trim_whitespace=False,
+                                help_text="compressed COCO RLE counts, column-major")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class MaskStateSerializer(serializers.Serializer):
+    height = serializers.IntegerField()
+    width = serializers.IntegerField()
+    prediction = serializers.CharField(allow_null=True)
+    ground_truth = serializers.CharField(allow_null=True)
+    current = RevisionSerializer(allow_null=True)
+
+
+class CorrectionItemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["frame", "image"])
+    video = serializers.IntegerField(allow_null=True)
+    frame = serializers.IntegerField(allow_null=True)
+    image = serializers.IntegerField(allow_null=True)
+    study = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "low_confidence", "no_ground_truth"])
+    score = serializers.FloatField(allow_null=True)

@@ -1,0 +1,82 @@
+"""Writes on verdicts and mask revisions; each one transaction, each audited."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from webapp.accounts.models import User
+from webapp.annotations.models import MaskRevision, Verdict
+from webapp.annotations.selectors import MaskTarget, revisions_of
+from webapp.audit.models import Action
+from webapp.audit.services import audit_record
+from webapp.errors import Conflict, DomainError
+from webapp.studies.models import StillImage
+from webapp.videos import rle
+from webapp.videos.models import PolypEvent, Video, VideoStatus
+
+
+class RevisionConflict(Conflict):
+    """Someone saved a newer revision of the target after the editor loaded its base."""
+
+    def __init__(self, message: str, current: MaskRevision | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+@transaction.atomic
+def verdict_give(*, event: PolypEvent, reviewer: User, value: str, note: str = "") -> Verdict:
+    """Record a verdict; it becomes the event's current one (older verdicts stay in the history)."""
+    video = Video.objects.select_for_update().get(pk=event.video_id)
+    if video.status != VideoStatus.DONE:
+        # Events are regrouped while frames arrive; a verdict must judge the event as it will stay.
+        raise Conflict(f"the video is {video.status}; events can be judged once processing is done")
+    verdict = Verdict.objects.create(event=event, reviewer=reviewer, value=value, note=note.strip())
+    audit_record(actor=reviewer, action=Action.VERDICT, target=event,
+                 detail={"value": value, "verdict": verdict.pk, "video": video.pk})
+    return verdict
+
+
+def mask_revision_create(
+    *, target: MaskTarget, author: User, rle_text: str, based_on_id: int | None, note: str = ""
+) -> MaskRevision:
+    """Save a person's mask as the target's new current revision.
+
+    based_on_id: the revision the edit started from (None: the first revision). If another revision
+    was saved since, raises RevisionConflict carrying it, and nothing is written.
+    """
+    try:
+        rle.decode(rle_text, target.height, target.width)
+    except ValueError as exc:
+        raise DomainError(f"the mask does not fit the {target.height} x {target.width} image: {exc}") from exc
+    try:
+        with transaction.atomic():
+            # Lock the target's row: saves on one target queue here, so the check below sees the truth.
+            if target.video is not None:
+                Video.objects.select_for_update().filter(pk=target.video.pk).first()
+            else:
+                StillImage.objects.select_for_update().filter(pk=target.image.pk).first()  # type: ignore[union-attr]
+            current = revisions_of(target=target).first()
+            if (current.pk if current else None) != based_on_id:
+                raise _conflict(current)
+            revision = MaskRevision.objects.create(
+                **target.fields(), based_on=current, author=author, height=target.height, width=target.width,
+                rle=rle_text, note=note.strip()[:500],
+            )
+            audit_record(actor=author, action=Action.MASK_CORRECT, target=revision,
+                         detail={**target.describe(), "based_on": based_on_id})
+    except IntegrityError:
+        # The chain's unique constraints caught a save that raced past the lock (it cannot on PostgreSQL;
+        # kept so that any database refuses a fork of the history).
+        raise _conflict(revisions_of(target=target).first()) from None
+    return revision
+
+
+def _conflict(current: MaskRevision | None) -> RevisionConflict:
+    if current is None:
+        return RevisionConflict("the revision your edit was based on no longer exists; reload the mask", None)
+    who = current.author.get_username()
+    return RevisionConflict(
+        f"{who} saved a newer revision at {current.created_at:%Y-%m-%d %H:%M:%S} UTC after you started "
+        "editing; your edit is not lost: save it on top of theirs or load theirs",
+        current,
+    )

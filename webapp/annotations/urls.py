@@ -1,0 +1,13 @@
+from django.urls import path
+
+from webapp.annotations import api
+
+urlpatterns = [
+    path("events/<int:event_id>/verdicts/", api.EventVerdictsView.as_view(), name="event-verdicts"),
+    path("review-queue/", api.ReviewQueueView.as_view(), name="review-queue"),
+    path("correction-queue/", api.CorrectionQueueView.as_view(), name="correction-queue"),
+    path("videos/<int:video_id>/frames/<int:index>/mask/", api.MaskStateView.as_view(), name="frame-mask-state"),
+    path("videos/<int:video_id>/frames/<int:index>/revisions/", api.RevisionsView.as_view(), name="frame-revisions"),
+    path("images/<int:image_id>/mask/", api.MaskStateView.as_view(), name="image-mask-state"),
+    path("images/<int:image_id>/revisions/", api.RevisionsView.as_view(), name="image-revisions"),
+]
