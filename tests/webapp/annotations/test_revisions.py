@@ -41,7 +41,8 @@ def test_saving_creates_a_revision_that_names_its_base_and_becomes_current(clien
     url = f"/api/videos/{done_video.pk}/frames/5/"
     first_rle, _ = square_rle(48, 64)
     first = client_of.post(url + "revisions/", {"based_on": None, "rle": first_rle}, format="json")
-    assert first.status_code == 201 and first.json()["based_on"] is None and first.json()["author"] == annotator.username
+    assert first.status_code == 201
+    assert first.json()["based_on"] is None and first.json()["author"] == annotator.username
     second_rle, second_mask = square_rle(48, 64, top=10, size=8)
     second = client_of.post(url + "revisions/", {"based_on": first.json()["id"], "rle": second_rle, "note": "fold"},
                             format="json")
@@ -129,8 +130,10 @@ def test_still_images_have_revisions_on_top_of_their_ground_truth(tmp_path, clie
     study = study_import_kvasir_zip(owner=annotator, archive=tmp_path / "k.zip", name="k.zip", patient_pseudo_id="K-1")
     image = study.images.get()
     state = client_of.get(f"/api/images/{image.pk}/mask/").json()
-    assert state["ground_truth"] is not None and state["current"] is None and (state["height"], state["width"]) == (40, 56)
+    assert state["ground_truth"] is not None and state["current"] is None
+    assert (state["height"], state["width"]) == (40, 56)
     text, mask = square_rle(40, 56)
     saved = client_of.post(f"/api/images/{image.pk}/revisions/", {"based_on": None, "rle": text}, format="json")
     assert saved.status_code == 201
-    assert np.array_equal(rle.decode(client_of.get(f"/api/images/{image.pk}/mask/").json()["current"]["rle"], 40, 56), mask)
+    current = client_of.get(f"/api/images/{image.pk}/mask/").json()["current"]
+    assert np.array_equal(rle.decode(current["rle"], 40, 56), mask)

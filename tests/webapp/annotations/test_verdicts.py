@@ -51,9 +51,10 @@ def test_annotators_cannot_give_verdicts_and_strangers_see_no_event(api_client, 
     annotator = make_user(Role.ANNOTATOR)
     study_add_member(study=study, user=annotator)
     api_client.force_authenticate(annotator)
-    assert api_client.post(f"/api/events/{event.pk}/verdicts/", {"value": "confirmed"}, format="json").status_code == 403
+    url = f"/api/events/{event.pk}/verdicts/"
+    assert api_client.post(url, {"value": "confirmed"}, format="json").status_code == 403
     api_client.force_authenticate(make_user(Role.GASTROENTEROLOGIST))  # not a member of the study
-    assert api_client.post(f"/api/events/{event.pk}/verdicts/", {"value": "confirmed"}, format="json").status_code == 404
+    assert api_client.post(url, {"value": "confirmed"}, format="json").status_code == 404
 
 
 def test_the_review_queue_lists_unjudged_events_of_finished_videos_only(tmp_path, client_of, done_video, study, owner):
@@ -63,4 +64,5 @@ def test_the_review_queue_lists_unjudged_events_of_finished_videos_only(tmp_path
     client_of.post(f"/api/events/{judged.pk}/verdicts/", {"value": "confirmed"}, format="json")
     body = client_of.get("/api/review-queue/").json()
     assert [e["id"] for e in body["results"]] == [waiting.pk]
-    assert body["results"][0]["study"] == study.pk and body["results"][0]["patient_pseudo_id"] == study.patient.pseudo_id
+    first = body["results"][0]
+    assert first["study"] == study.pk and first["patient_pseudo_id"] == study.patient.pseudo_id

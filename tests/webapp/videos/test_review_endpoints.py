@@ -69,9 +69,8 @@ def test_admins_delete_a_video_with_everything_built_on_it_and_the_deletion_is_a
     Verdict.objects.create(event=event, reviewer=owner, value="confirmed")
     text, _ = square_rle(48, 64)
     annotator = make_user(Role.ANNOTATOR)
-    first = MaskRevision.objects.create(video=done_video, frame_index=1, author=annotator, height=48, width=64, rle=text)
-    MaskRevision.objects.create(video=done_video, frame_index=1, based_on=first, author=annotator, height=48, width=64,
-                                rle=text)
+    frame = {"video": done_video, "frame_index": 1, "author": annotator, "height": 48, "width": 64, "rle": text}
+    MaskRevision.objects.create(**frame, based_on=MaskRevision.objects.create(**frame))
     path = media_root / done_video.file.name
     api_client.force_authenticate(owner)  # a gastroenterologist may not delete
     assert api_client.delete(f"/api/videos/{done_video.pk}/").status_code == 403
