@@ -10,7 +10,13 @@ RUN_OUT ?= out/sample
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run segment-sample test install lint bench clean services
+# The review UI (frontend/): TypeScript built by Vite into webapp/frontend_dist, which Django serves.
+FRONTEND_STAMP := frontend/node_modules/.installed
+FRONTEND_INDEX := webapp/frontend_dist/index.html
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run segment-sample test install lint bench clean services frontend browser bench-ui
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +28,25 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(FRONTEND_STAMP)
+
+$(FRONTEND_INDEX): $(FRONTEND_STAMP) $(FRONTEND_SRC)
+	cd frontend && npm run build --silent
+
+frontend: $(FRONTEND_INDEX)
+
+# Browser tests drive Debian's Chromium (Playwright is given its path; no browser download).
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install chromium (as root)"; exit 1; }
+
 # The whole app on http://$(HOST):$(PORT) with no outside services: one process serves HTTP and websockets
 # and runs the worker, on SQLite (.data/polypscope.sqlite3) with an in-memory queue and channel layer
 # (see webapp/embedded/). Loads a demo study once and prints the admin's credentials; Ctrl+C stops it.
-run: $(STAMP)
+run: $(STAMP) frontend
 	POLYPSCOPE_EMBEDDED=1 POLYPSCOPE_DATASETS="$(abspath $(DATASETS))" \
 	  $(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
@@ -46,8 +67,9 @@ services:
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping
 
-test: $(STAMP) services
+test: $(STAMP) frontend browser services
 	$(PY) -m ruff check .
+	cd frontend && npx tsc --noEmit -p tsconfig.json && npx vitest run
 	$(PY) -m pytest tests
 
 lint: $(STAMP)
@@ -57,4 +79,4 @@ bench: $(STAMP)
 	$(PY) -m inference bench --size 448 --batch 1 --json
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache frontend/node_modules webapp/frontend_dist

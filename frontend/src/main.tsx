@@ -1,11 +1,12 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import "./styles.css";
 
-function App() {
-  return <h1>Polypscope</h1>;
-}
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root");
 
-createRoot(document.getElementById("root")!).render(
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

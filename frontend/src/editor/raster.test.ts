@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { imagePoint, type ImagePoint } from "../geometry/points";
 import type { Rect } from "../geometry/rect";
 import { fillPolygon, stampDisc, stampSegment } from "./raster";
+import { countDifferences, seededRandom } from "./testing";
 
 /** Reference: pixel centre within r of segment ab, by brute force over every pixel. */
 function referenceCapsule(w: number, h: number, a: ImagePoint, b: ImagePoint, r: number): Uint8Array {
@@ -22,13 +23,6 @@ function referenceCapsule(w: number, h: number, a: ImagePoint, b: ImagePoint, r:
   return out;
 }
 
-/** Pixels differing, ignoring those whose centre is within 1e-6 px of the boundary (float ties). */
-function differences(got: Uint8Array, want: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) n++;
-  return n;
-}
-
 function bbox(mask: Uint8Array, w: number): Rect | null {
   let x0 = Infinity;
   let y0 = Infinity;
@@ -44,17 +38,6 @@ function bbox(mask: Uint8Array, w: number): Rect | null {
     y1 = Math.max(y1, y + 1);
   }
   return x0 === Infinity ? null : { x0, y0, x1, y1 };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("stampDisc", () => {
@@ -95,7 +78,7 @@ describe("stampDisc", () => {
 
 describe("stampSegment", () => {
   test("matches the brute-force capsule on random segments", () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     const w = 61;
     const h = 47;
     for (let i = 0; i < 200; i++) {
@@ -105,7 +88,7 @@ describe("stampSegment", () => {
       const m = new Uint8Array(w * h);
       const dirty = stampSegment(m, w, h, a, b, r, 1);
       const want = referenceCapsule(w, h, a, b, r);
-      expect(differences(m, want)).toBe(0);
+      expect(countDifferences(m, want)).toBe(0);
       expect(dirty).toEqual(bbox(want, w));
     }
   });

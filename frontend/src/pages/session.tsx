@@ -101,3 +101,10 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   if (status === "out") return <Navigate to={loginUrl(location.pathname + location.search)} replace />;
   return <>{children}</>;
 }
+
+/** A page for some roles only; the API enforces the same rule, this only spares a page of errors. */
+export function RequireRole({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
+  const { user } = useSession();
+  if (!user || !roles.includes(user.role)) return <div className="page-status">This page is for {roles.join(", ")} users.</div>;
+  return <>{children}</>;
+}

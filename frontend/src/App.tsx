@@ -1,0 +1,88 @@
+/*
+ * Routes (Django serves index.html at / and at every path under /app/):
+ *   /                                   -> redirect to /app/
+ *   /app/login                          login (?next= returns there afterwards)
+ *   /app/                               study list (filters in the query string)
+ *   /app/studies/:id                    study: videos, still images, upload
+ *   /app/videos/:id                     video review (?event=<id> selects an event, ?frame=<n> opens at a frame)
+ *   /app/videos/:id/frames/:index/edit  mask editor for a video frame
+ *   /app/images/:id/edit                mask editor for a still image
+ *   /app/review                         review queue
+ *   /app/corrections                    correction queue
+ *   /app/models                         model versions (admin)
+ *
+ * data-testid attributes for the e2e tests (stable; change them only with the tests):
+ *   login-username, login-password, login-submit     LoginPage
+ *   nav-studies, nav-review, nav-corrections,
+ *   nav-models (admin only), current-user, logout    Layout
+ *   study-row (data-study-id), filter-status, filter-date-from, filter-date-to, filter-reviewer,
+ *   new-study-patient, new-study-date, new-study-indication, new-study-submit      StudyListPage
+ *   video-row (data-video-id), image-card (data-image-id), edit-image-link,
+ *   upload-input, upload-progress, upload-done, upload-error                      StudyPage
+ *   video-element | frame-image (fallback), timeline-canvas, frame-index, frame-time,
+ *   play-toggle, overlay-toggle, overlay-opacity, jump-mode, edit-frame-link, shortcuts-button,
+ *   shortcuts-help, progress-bar (aria-valuenow = frames done, data-status),
+ *   event-row (data-event-id), event-verdict (inside event-row; data-verdict = value or ""),
+ *   live-event-row, verdict-panel (data-event-id), verdict-confirmed, verdict-false-positive,
+ *   verdict-uncertain, verdict-note                                                VideoReviewPage
+ *   review-row (data-event-id), review-link                                         ReviewQueuePage
+ *   correction-row (data-kind), correction-link                                     CorrectionQueuePage
+ *   model-row (data-active), model-active                                           ModelsPage
+ *   mask-base-source, save-status, conflict-message, save-mine, load-theirs,
+ *   revision-row (data-revision-id), save-error                                     MaskEditPage
+ */
+import { Navigate, RouterProvider, createBrowserRouter } from "react-router";
+import { MaskEditPage } from "./pages/editor/MaskEditPage";
+import { Layout } from "./pages/Layout";
+import { LoginPage } from "./pages/LoginPage";
+import { ModelsPage } from "./pages/models/ModelsPage";
+import { NotFound } from "./pages/NotFound";
+import { CorrectionQueuePage } from "./pages/queues/CorrectionQueuePage";
+import { ReviewQueuePage } from "./pages/queues/ReviewQueuePage";
+import { RequireAuth, RequireRole, SessionProvider } from "./pages/session";
+import { StudyListPage } from "./pages/studies/StudyListPage";
+import { StudyPage } from "./pages/studies/StudyPage";
+import { VideoReviewPage } from "./pages/video/VideoReviewPage";
+
+// A data router (createBrowserRouter) rather than <BrowserRouter>: same browser-history URLs, but only a
+// data router supports useBlocker, which the mask editor needs to stop in-app navigation away from
+// unsaved edits.
+const router = createBrowserRouter([
+  { path: "/", element: <Navigate to="/app/" replace /> },
+  { path: "/app/login", element: <LoginPage /> },
+  {
+    path: "/app",
+    element: (
+      <RequireAuth>
+        <Layout />
+      </RequireAuth>
+    ),
+    children: [
+      { index: true, element: <StudyListPage /> },
+      { path: "studies/:id", element: <StudyPage /> },
+      { path: "videos/:id", element: <VideoReviewPage /> },
+      { path: "videos/:id/frames/:index/edit", element: <MaskEditPage /> },
+      { path: "images/:id/edit", element: <MaskEditPage /> },
+      { path: "review", element: <ReviewQueuePage /> },
+      { path: "corrections", element: <CorrectionQueuePage /> },
+      {
+        path: "models",
+        element: (
+          <RequireRole roles={["admin"]}>
+            <ModelsPage />
+          </RequireRole>
+        ),
+      },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+  { path: "*", element: <Navigate to="/app/" replace /> },
+]);
+
+export function App() {
+  return (
+    <SessionProvider>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,93 @@
+import { memo, useEffect, useRef } from "react";
+import { frameImageUrl } from "../../api/client";
+import type { LiveEvent, PolypEvent } from "../../api/types";
+import { formatScore, formatTime } from "../../timeline/format";
+import { VerdictBadge } from "../common";
+
+/** Thumbnail width requested from the server (?width=): two thumbnails fit the sidebar at 2x DPR. */
+const THUMB_WIDTH = 160;
+
+interface EventListProps {
+  videoId: number;
+  fps: number;
+  events: readonly PolypEvent[];
+  liveEvents: readonly LiveEvent[];
+  selectedId: number | null;
+  onSelect: (event: PolypEvent) => void;
+  onSeek: (frame: number) => void;
+}
+
+export const EventList = memo(function EventList({ videoId, fps, events, liveEvents, selectedId, onSelect, onSeek }: EventListProps) {
+  const listRef = useRef<HTMLOListElement>(null);
+
+  // Keep the selected row in view as N/P move through a long list.
+  useEffect(() => {
+    const row = listRef.current?.querySelector<HTMLElement>(`[data-event-id="${selectedId}"]`);
+    row?.scrollIntoView({ block: "nearest" });
+  }, [selectedId]);
+
+  const t = (frame: number) => formatTime(frame / Math.max(1, fps));
+  return (
+    <>
+      <ol className="events" ref={listRef}>
+        {events.map((event, i) => (
+          <li
+            key={event.id}
+            data-testid="event-row"
+            data-event-id={event.id}
+            className={`event${event.id === selectedId ? " selected" : ""}`}
+            onClick={() => onSelect(event)}
+            aria-selected={event.id === selectedId}
+          >
+            <img
+              className="event-thumb"
+              src={frameImageUrl(videoId, event.peak_index, THUMB_WIDTH)}
+              alt={`Peak frame ${event.peak_index}`}
+              loading="lazy"
+              width={THUMB_WIDTH / 2}
+            />
+            <div className="event-body">
+              <div className="event-title">
+                <span className="event-number">#{i + 1}</span>
+                <span>
+                  {t(event.start_index)} – {t(event.end_index)}
+                </span>
+              </div>
+              <div className="small muted">
+                peak {formatScore(event.peak_score)} · frames {event.start_index}–{event.end_index}
+              </div>
+              <span data-testid="event-verdict" data-verdict={event.verdict?.value ?? ""}>
+                <VerdictBadge value={event.verdict?.value ?? null} />
+              </span>
+              {event.verdict?.note && <div className="small muted note-preview">“{event.verdict.note}”</div>}
+            </div>
+          </li>
+        ))}
+      </ol>
+      {liveEvents.length > 0 && (
+        <>
+          <h3 className="subhead">Detected so far (processing)</h3>
+          <ol className="events live">
+            {liveEvents.map((event) => (
+              <li key={event.start} data-testid="live-event-row" className="event" onClick={() => onSeek(event.peak)}>
+                <img
+                  className="event-thumb"
+                  src={frameImageUrl(videoId, event.peak, THUMB_WIDTH)}
+                  alt={`Peak frame ${event.peak}`}
+                  loading="lazy"
+                  width={THUMB_WIDTH / 2}
+                />
+                <div className="event-body">
+                  <div className="event-title">
+                    {t(event.start)} – {t(event.end)}
+                  </div>
+                  <div className="small muted">peak {formatScore(event.peak_score)}</div>
+                </div>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </>
+  );
+});
