@@ -9,7 +9,6 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
   },
-  esbuild: { jsx: "automatic" },
   server: {
     proxy: {
       "/api": "http://127.0.0.1:8000",

@@ -56,7 +56,7 @@ class SessionLoginSerializer(serializers.Serializer):
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class SessionView(APIView):
-    """The browser's login: GET who is logged in (403 when nobody), POST log in, DELETE log out.
+    """The browser's login: GET who is logged in (401 when nobody), POST log in, DELETE log out.
 
     Every answer sets the `csrftoken` cookie, which the browser echoes in X-CSRFToken on writes.
     Logins and failed logins are audited by the auth signals (webapp.accounts.signals).
@@ -68,7 +68,11 @@ class SessionView(APIView):
     @extend_schema(responses=SessionUserSerializer)
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated:
-            return Response({"detail": "not logged in"}, status=status.HTTP_403_FORBIDDEN)
+            # 401, not 403: "log in", as opposed to "logged in but not allowed".
+            response = Response({"detail": "not logged in", "code": "not_authenticated"},
+                                status=status.HTTP_401_UNAUTHORIZED)
+            response["WWW-Authenticate"] = 'Session realm="polypscope"'
+            return response
         return Response(SessionUserSerializer(request.user).data)
 
     @extend_schema(request=SessionLoginSerializer, responses=SessionUserSerializer)

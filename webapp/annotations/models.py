@@ -46,8 +46,10 @@ class MaskRevision(models.Model):
     image = models.ForeignKey(
         "studies.StillImage", null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
     )
+    # RESTRICT: a revision cannot be deleted from under the one built on it, except when both go
+    # together (their video or image is deleted).
     based_on = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revision"
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="next_revision"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     height = models.PositiveIntegerField()

@@ -147,19 +147,23 @@ def correction_queue(*, user: User) -> list[dict]:
     )
     items: list[dict] = []
 
-    def add_frame(video_id: int, study_id: int, index: int, reason: str, score: float) -> None:
-        if (video_id, index) not in corrected:
-            corrected.add((video_id, index))  # once per frame, under its first reason
-            items.append({"kind": "frame", "video": video_id, "frame": index, "image": None,
-                          "study": study_id, "reason": reason, "score": round(score, 4)})
+    def add_frame(video: Video, index: int, reason: str, score: float) -> None:
+        if (video.pk, index) not in corrected:
+            corrected.add((video.pk, index))  # once per frame, under its first reason
+            items.append({"kind": "frame", "video": video.pk, "frame": index, "image": None,
+                          "study": video.study_id, "patient_pseudo_id": video.study.patient.pseudo_id,
+                          "name": video.original_name, "reason": reason, "score": round(score, 4)})
 
-    events = events_with_verdicts(PolypEvent.objects.filter(video__in=videos).select_related("video"))
+    videos = videos.select_related("study__patient")
+    events = events_with_verdicts(
+        PolypEvent.objects.filter(video__in=videos).select_related("video__study__patient")
+    )
     judged = [(e, e.verdict_history[0].value) for e in events if e.verdict_history]
     by_verdict = ((VerdictValue.FALSE_POSITIVE, "rejected_event"), (VerdictValue.UNCERTAIN, "uncertain_event"))
     for wanted, reason in by_verdict:
         for event, value in judged:
             if value == wanted:
-                add_frame(event.video_id, event.video.study_id, event.peak_index, reason, event.peak_score)
+                add_frame(event.video, event.peak_index, reason, event.peak_score)
 
     low, high = UNCERTAIN_BAND
     for video in videos.order_by("created_at", "id"):
@@ -171,7 +175,7 @@ def correction_queue(*, user: User) -> list[dict]:
                 break
             if all(abs(index - c) >= spacing for c in chosen):
                 chosen.append(index)
-                add_frame(video.pk, video.study_id, index, "low_confidence", score)
+                add_frame(video, index, "low_confidence", score)
         if len(items) >= CORRECTION_QUEUE_LIMIT:
             break
 
@@ -179,9 +183,11 @@ def correction_queue(*, user: User) -> list[dict]:
         StillImage.objects.filter(study__in=studies)
         .exclude(Exists(Mask.objects.filter(image=OuterRef("pk"), source=MaskSource.GROUND_TRUTH)))
         .exclude(Exists(MaskRevision.objects.filter(image=OuterRef("pk"))))
+        .select_related("study__patient")
         .order_by("id")
     )
     for image in unlabelled[:CORRECTION_QUEUE_LIMIT]:
-        items.append({"kind": "image", "video": None, "frame": None, "image": image.pk,
-                      "study": image.study_id, "reason": "no_ground_truth", "score": None})
+        items.append({"kind": "image", "video": None, "frame": None, "image": image.pk, "study": image.study_id,
+                      "patient_pseudo_id": image.study.patient.pseudo_id, "name": image.original_name,
+                      "reason": "no_ground_truth", "score": None})
     return items[:CORRECTION_QUEUE_LIMIT]

@@ -74,5 +74,7 @@ class CorrectionItemSerializer(serializers.Serializer):
     frame = serializers.IntegerField(allow_null=True)
     image = serializers.IntegerField(allow_null=True)
     study = serializers.IntegerField()
+    patient_pseudo_id = serializers.CharField()
+    name = serializers.CharField(help_text="the video's or image's original file name")
     reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "low_confidence", "no_ground_truth"])
     score = serializers.FloatField(allow_null=True)

@@ -18,6 +18,7 @@ _VIDEO_FIELDS = [
 
 class VideoSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(source="model_version.version", default=None, read_only=True)
+    patient_pseudo_id = serializers.CharField(source="study.patient.pseudo_id", read_only=True)
     # Counted on lists (video_list_with_counts); a single video's answer leaves them null.
     # (A method field: DRF refuses a default on a name that is also a reverse relation, Video.events.)
     events = serializers.SerializerMethodField()
@@ -25,7 +26,7 @@ class VideoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Video
-        fields = [*_VIDEO_FIELDS, "events", "pending_events"]
+        fields = [*_VIDEO_FIELDS, "patient_pseudo_id", "events", "pending_events"]
         read_only_fields = _VIDEO_FIELDS
 
     def get_events(self, video: Video) -> int | None:

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_the_browser_logs_in_with_a_session_and_writes_with_the_csrf_token(owner):
     client = Client(enforce_csrf_checks=True)
     anonymous = client.get("/api/auth/session/")
-    assert anonymous.status_code == 403 and "csrftoken" in anonymous.cookies
+    assert anonymous.status_code == 401 and "csrftoken" in anonymous.cookies
     login = client.post("/api/auth/session/", {"username": owner.username, "password": PASSWORD},
                         content_type="application/json")
     assert login.status_code == 200 and login.json()["role"] == "gastroenterologist"
@@ -21,7 +21,7 @@ def test_the_browser_logs_in_with_a_session_and_writes_with_the_csrf_token(owner
     created = client.post("/api/studies/", study, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert created.status_code == 201
     assert client.delete("/api/auth/session/", HTTP_X_CSRFTOKEN=token).status_code == 204
-    assert client.get("/api/auth/session/").status_code == 403
+    assert client.get("/api/auth/session/").status_code == 401
     assert AuditEntry.objects.filter(action=Action.LOGIN, actor=owner).exists()
 
 
