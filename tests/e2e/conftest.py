@@ -5,6 +5,7 @@ out/e2e-screenshots/ (test artifacts)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,21 @@ import pytest
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "e2e-screenshots"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
 @pytest.fixture
-def live_app(tmp_path, transactional_db, monkeypatch) -> Iterator[str]:
+def _fast_password_hashing() -> None:
+    """Overrides the suite's MD5 hasher: the server in its own process checks passwords with the real one."""
+
+
+@pytest.fixture
+def live_app(tmp_path, transactional_db, monkeypatch, request) -> Iterator[str]:
     """The whole app on a free port, against the committed state of the test database."""
     from django.conf import settings
     from django.db import connection
@@ -27,22 +41,62 @@ def live_app(tmp_path, transactional_db, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     db = connection.settings_dict
     env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
-    with asgi_server(env, tmp_path / "daphne.log") as base:
+    log = tmp_path / "daphne.log"
+    with asgi_server(env, log) as base:
         yield base
+    if getattr(request.node, "failed_call", False):
+        print("--- daphne log (tail) ---\n" + log.read_text(errors="replace")[-4000:])
+    _wait_for_other_sessions_to_close(connection)
+
+
+def _wait_for_other_sessions_to_close(connection, timeout_s: float = 10.0) -> None:
+    """PostgreSQL ends a stopped server's (or worker's) backends a moment after their sockets close; the
+    test database can only be flushed or dropped once they are gone."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.2)
 
 
 @pytest.fixture
-def browser():
+def browser(request):
+    """Chromium; when the test fails, every open page is saved as failure-<test>-<n>.png with its console."""
     from playwright.sync_api import sync_playwright
 
     from webapp.livebrowser import launch_chromium
 
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
+        console: list[str] = []
+        chromium.on("disconnected", lambda _: None)
+        original_new_page = chromium.new_page
+
+        def new_page(**kwargs):
+            page = original_new_page(**kwargs)
+            page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+            page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+            return page
+
+        chromium.new_page = new_page
         try:
             yield chromium
         finally:
+            if getattr(request.node, "failed_call", False):
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                for n, context in enumerate(chromium.contexts):
+                    for m, page in enumerate(context.pages):
+                        page.screenshot(path=str(SCREENSHOTS / f"failure-{request.node.name}-{n}-{m}.png"))
+                print("--- browser console ---\n" + "\n".join(console[-60:]))
             chromium.close()
+            # ORM calls made while Playwright's loop ran used connections of that context: close them here,
+            # or the test database cannot be dropped at the end.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
