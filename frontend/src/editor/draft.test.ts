@@ -100,6 +100,26 @@ describe("DraftKeeper", () => {
     const d = loadDraft(s, "k", W, H);
     expect(d && draftDiffers(d, maskWith(2))).toBe(false);
   });
+  test("a write due during a stroke waits until the stroke is over", () => {
+    const s = new MemoryStorage();
+    let busy = true;
+    const keeper = new DraftKeeper({
+      storage: s,
+      key: "k",
+      width: W,
+      height: H,
+      getMask: () => maskWith(1),
+      isBusy: () => busy,
+    });
+    keeper.changed();
+    vi.advanceTimersByTime(5 * DRAFT_DELAY_MS);
+    expect(s.writes).toBe(0);
+    expect(keeper.pending).toBe(true);
+    busy = false;
+    vi.advanceTimersByTime(DRAFT_DELAY_MS);
+    expect(s.writes).toBe(1);
+    expect(keeper.pending).toBe(false);
+  });
   test("flush writes a pending draft at once; clear cancels and removes it", () => {
     const s = new MemoryStorage();
     const keeper = new DraftKeeper({ storage: s, key: "k", width: W, height: H, getMask: () => maskWith(5) });

@@ -4,7 +4,8 @@
  * offered back after a reload or a crash.
  *
  * Policy (DraftKeeper): while the mask is dirty, every change schedules a write DRAFT_DELAY_MS later
- * (debounced: encoding a 1080p mask costs a few ms, which must not land in a brush stroke's frame);
+ * (debounced, and postponed while a stroke is in progress: encoding a 1080p mask costs a few ms,
+ * which must not land in a brush stroke's frame);
  * pending writes are flushed when the page is hidden or the editor unmounts. The draft is removed
  * only when the edit reached the server (markSaved) or the user discards it: not when the user
  * undoes back to the saved state or loads someone else's revision, because their edit is then only
@@ -102,6 +103,8 @@ export interface DraftKeeperOptions {
   readonly height: number;
   /** Reads the mask at write time (the editor's live buffer). */
   readonly getMask: () => Mask;
+  /** True while a write should wait (a stroke in progress); the write is retried a delay later. */
+  readonly isBusy?: () => boolean;
   readonly delayMs?: number;
 }
 
@@ -114,10 +117,13 @@ export class DraftKeeper {
   /** The mask changed and differs from the saved one: write it soon. */
   changed(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), this.options.delayMs ?? DRAFT_DELAY_MS);
+    this.timer = setTimeout(() => {
+      if (this.options.isBusy?.() === true) this.changed();
+      else this.flush();
+    }, this.options.delayMs ?? DRAFT_DELAY_MS);
   }
 
-  /** Writes a pending draft now (page hidden, unmount). */
+  /** Writes a pending draft now (page hidden, unmount, save), busy or not. */
   flush(): void {
     if (this.timer === null) return;
     clearTimeout(this.timer);

@@ -2,7 +2,8 @@
 
 /** Number of positions where two byte arrays differ (lengths must match). A plain loop, because
  * a deep toEqual over tens of thousands of elements takes a second each in the matcher. */
-export function countDifferences(a: Uint8Array, b: Uint8Array): number {
+export function countDifferences(a: Uint8Array, b: Uint8Array | undefined): number {
+  if (b === undefined) throw new Error("nothing to compare with");
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;

@@ -36,7 +36,7 @@ export function heatLut(stops: readonly Rgb[] = INFERNO): Uint8ClampedArray {
  * RGBA pixels (row-major, width = binned.length) of a strip `height` rows tall: each column the colour
  * of its score, NO_DATA columns (< 0) in `noData`. The result goes straight into an ImageData.
  */
-export function paintHeatStrip(binned: Float32Array, height: number, lut: Uint8ClampedArray, noData: Rgb): Uint8ClampedArray {
+export function paintHeatStrip(binned: Float32Array, height: number, lut: Uint8ClampedArray, noData: Rgb): Uint8ClampedArray<ArrayBuffer> {
   const width = binned.length;
   const pixels = new Uint8ClampedArray(width * height * 4);
   const row = new Uint8ClampedArray(width * 4);

@@ -35,6 +35,12 @@ describe("stepEvent", () => {
     expect(stepEvent(events, null, 700, 1)).toBeNull();
   });
 
+  test("on a fresh page N selects an event that starts at the playhead", () => {
+    const fromZero = sortEvents([ev(1, 0, 10), ev(2, 20, 30)]);
+    expect(stepEvent(fromZero, null, 0, 1)?.id).toBe(1);
+    expect(stepEvent(events, null, 100, 1)?.id).toBe(1);
+  });
+
   test("a selected id no longer in the list falls back to the playhead", () => {
     expect(stepEvent(events, 99, 350, 1)?.id).toBe(3);
   });

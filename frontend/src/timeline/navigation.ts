@@ -21,13 +21,14 @@ export function sortEvents<T extends NavEvent>(events: readonly T[]): T[] {
 
 /**
  * The event N (direction 1) or P (-1) goes to. From a selected event: its neighbour in the list. With
- * none selected: the first event starting after the playhead (N) or the last starting before it (P).
+ * none selected: the first event starting at or after the playhead (N; so N on a fresh page selects an
+ * event that starts at frame 0) or the last starting before it (P).
  * Stops at the ends (null) rather than wrapping, so holding N cannot loop unnoticed.
  */
 export function stepEvent<T extends NavEvent>(sorted: readonly T[], selectedId: number | null, frame: number, direction: 1 | -1): T | null {
   const position = selectedId === null ? -1 : sorted.findIndex((e) => e.id === selectedId);
   if (position >= 0) return sorted[position + direction] ?? null;
-  if (direction === 1) return sorted.find((e) => e.start_index > frame) ?? null;
+  if (direction === 1) return sorted.find((e) => e.start_index >= frame) ?? null;
   for (let i = sorted.length - 1; i >= 0; i--) if (sorted[i]!.start_index < frame) return sorted[i]!;
   return null;
 }

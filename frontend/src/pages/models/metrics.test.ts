@@ -1,8 +1,9 @@
 import { expect, test } from "vitest";
+import type { ModelVersion } from "../../api/types";
 import { formatMetric, metricColumns, metricLabel } from "./metrics";
 
 test("columns are the union of metric keys, Dice and IoU first", () => {
-  const models = [{ metrics: { recall: 0.9, iou: 0.8 } }, { metrics: { dice: 0.88, hd95: 4.2, ms_per_frame: 11 } }, { metrics: {} }];
+  const models: Pick<ModelVersion, "metrics">[] = [{ metrics: { recall: 0.9, iou: 0.8 } }, { metrics: { dice: 0.88, hd95: 4.2, ms_per_frame: 11 } }, { metrics: {} }];
   expect(metricColumns(models)).toEqual(["dice", "iou", "recall", "hd95", "ms_per_frame"]);
 });
 

@@ -105,10 +105,12 @@ export function Player(props: PlayerProps) {
     const video = videoRef.current;
     if (mode !== "video" || !video) return;
     let stopped = false;
+    // lib.dom declares requestVideoFrameCallback unconditionally; Firefox before 132 lacks it.
+    const hasFrameCallback = typeof (video as { requestVideoFrameCallback?: unknown }).requestVideoFrameCallback === "function";
     const fromClock = () => report(frameAtTime(video.currentTime, fps));
     const onSeeked = () => {
       targetRef.current = null;
-      if (!("requestVideoFrameCallback" in video)) fromClock();
+      if (!hasFrameCallback) fromClock();
     };
     const onPlay = () => live.current.onPlayingChange(true);
     const onPause = () => live.current.onPlayingChange(false);
@@ -117,7 +119,7 @@ export function Player(props: PlayerProps) {
     video.addEventListener("pause", onPause);
     video.addEventListener("ended", onPause);
     let cancel: () => void = () => undefined;
-    if ("requestVideoFrameCallback" in video) {
+    if (hasFrameCallback) {
       let handle = 0;
       const onVideoFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
         if (stopped) return;
@@ -248,8 +250,11 @@ export function Player(props: PlayerProps) {
             playsInline
             muted
             onError={() => {
-              setShownFrame(frameRef.current);
+              // Keep a seek asked of the <video> before it failed (a deep link to an event).
+              const frame = targetRef.current ?? frameRef.current;
+              setShownFrame(frame);
               setMode("frames");
+              report(frame);
             }}
           />
         ) : (

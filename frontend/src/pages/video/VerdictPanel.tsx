@@ -29,7 +29,7 @@ export function VerdictPanel(props: VerdictPanelProps) {
   if (!event) {
     return (
       <div className="verdict-panel">
-        <p className="muted">{total > 0 ? "Select an event (N / P, or click one)." : "No events."}</p>
+        <p className="muted">{total > 0 ? "Select an event (N / P, or click one)." : blockedReason ? "Events are listed as processing finds them." : "No events in this video."}</p>
         {info && <p className="ok small">{info}</p>}
       </div>
     );

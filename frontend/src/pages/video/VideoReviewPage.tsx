@@ -25,6 +25,11 @@ import { VerdictPanel } from "./VerdictPanel";
 
 /** While processing, the heat strip is refreshed this often (ms): it fills in without a request per message. */
 const TIMELINE_REFRESH_MS = 15_000;
+/**
+ * While processing, the video row is also polled this often (ms): a safety net for a "done" message the
+ * socket missed (it connected late, or reconnected after the broadcast), so the page never hangs at 99%.
+ */
+const VIDEO_POLL_MS = 5_000;
 
 const isJumpTarget = (value: unknown): value is JumpTarget => value === "start" || value === "peak";
 
@@ -132,9 +137,13 @@ function VideoReview({ videoId }: { videoId: number }) {
   }, [v, active, reloadVideo, reloadTimeline, reloadEvents]);
   useEffect(() => {
     if (!active) return;
-    const timer = setInterval(reloadTimeline, TIMELINE_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [active, reloadTimeline]);
+    const timeline = setInterval(reloadTimeline, TIMELINE_REFRESH_MS);
+    const row = setInterval(reloadVideo, VIDEO_POLL_MS);
+    return () => {
+      clearInterval(timeline);
+      clearInterval(row);
+    };
+  }, [active, reloadTimeline, reloadVideo]);
 
   const jumpRef = useRef(jump);
   jumpRef.current = jump;
@@ -263,13 +272,15 @@ function VideoReview({ videoId }: { videoId: number }) {
     };
   }, []);
 
+  // Events the socket reported that the list already has (stored during processing) are not shown twice.
+  const newLiveEvents = useMemo(() => liveEvents.filter((l) => !sorted.some((e) => e.start_index === l.start)), [liveEvents, sorted]);
   const strip = useMemo(() => (timeline.data ? { index: timeline.data.index, score: timeline.data.score } : null), [timeline.data]);
   const spans = useMemo<StripSpan[]>(
     () => [
       ...sorted.map((e) => ({ id: e.id, start: e.start_index, end: e.end_index, verdict: e.verdict?.value ?? null })),
-      ...(sorted.length === 0 ? liveEvents.map((e) => ({ id: null, start: e.start, end: e.end, verdict: null })) : []),
+      ...newLiveEvents.map((e) => ({ id: null, start: e.start, end: e.end, verdict: null })),
     ],
-    [sorted, liveEvents],
+    [sorted, newLiveEvents],
   );
 
   if (video.error) return <ErrorBanner error={video.error} onRetry={video.reload} />;
@@ -329,8 +340,8 @@ function VideoReview({ videoId }: { videoId: number }) {
             onPlayingChange={setPlaying}
           />
           <div className="controls">
-            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(-1)} title="Back one frame (, or ←)">
-              ◀︎
+            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(-1)} title="Back one frame (, or ←)" aria-label="Back one frame">
+              ‹
             </button>
             <button
               type="button"
@@ -342,8 +353,8 @@ function VideoReview({ videoId }: { videoId: number }) {
             >
               {playing ? "❚❚" : "▶︎"}
             </button>
-            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(1)} title="Forward one frame (. or →)">
-              ▶︎
+            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(1)} title="Forward one frame (. or →)" aria-label="Forward one frame">
+              ›
             </button>
             <span className="frame-readout">
               frame <strong data-testid="frame-index">{frame}</strong>
@@ -416,7 +427,7 @@ function VideoReview({ videoId }: { videoId: number }) {
             </span>
           </div>
           {events.loading && !events.data && <Loading what="events" />}
-          <EventList videoId={videoId} fps={fps} events={sorted} liveEvents={liveEvents} selectedId={selectedId} onSelect={selectEvent} onSeek={seek} />
+          <EventList videoId={videoId} fps={fps} events={sorted} liveEvents={newLiveEvents} selectedId={selectedId} onSelect={selectEvent} onSeek={seek} />
         </aside>
       </div>
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}

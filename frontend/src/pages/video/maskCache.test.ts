@@ -4,7 +4,7 @@ import { CHUNK_FRAMES, MaskChunkCache, chunkRange, chunksAhead } from "./maskCac
 
 function fakeServer(frameCount: number) {
   const calls: [number, number][] = [];
-  const fetchChunk = async (start: number, end: number): Promise<MaskChunk> => {
+  const fetchChunk = async (start: number, end: number, _signal?: AbortSignal): Promise<MaskChunk> => {
     calls.push([start, end]);
     const masks: Record<string, string> = {};
     // Every third frame has a mask; the "RLE" is the frame number, which the fake decoder reads back.

@@ -1,0 +1,57 @@
+/**
+ * Mask -> RGBA pixels, pure (no DOM), so the renderer's output is unit-tested. `out` is a Uint32Array
+ * view of an ImageData's bytes (see colors.ts for the packing).
+ */
+import type { Rect } from "../geometry/rect";
+import type { Mask } from "../mask/rle";
+
+/** Writes the rect's pixels into the top-left of `out` (rows `outStride` pixels apart, default the
+ * rect's width): `color` where the mask is set, transparent elsewhere. */
+export function maskRectToPixels(
+  mask: Mask,
+  maskWidth: number,
+  rect: Rect,
+  color: number,
+  out: Uint32Array,
+  outStride: number = rect.x1 - rect.x0,
+): void {
+  const w = rect.x1 - rect.x0;
+  for (let y = rect.y0, row = 0; y < rect.y1; y++, row += outStride) {
+    let i = y * maskWidth + rect.x0;
+    for (let x = 0, o = row; x < w; x++, i++, o++) out[o] = mask[i] !== 0 ? color : 0;
+  }
+}
+
+/** 2 image px: at fit-to-window zoom (about 0.5 for 1080p in a laptop viewport) a 1 px outline
+ * falls between screen pixels and flickers away; 2 px stays visible. */
+export const OUTLINE_WIDTH_PX = 2;
+
+/**
+ * The prediction as a faint fill with an opaque inner outline: a set pixel is on the outline when a
+ * pixel within OUTLINE_WIDTH_PX along a row or column is unset or outside the image.
+ * `out` is width * height.
+ */
+export function predictionPixels(
+  mask: Mask,
+  width: number,
+  height: number,
+  fill: number,
+  edge: number,
+  out: Uint32Array,
+): void {
+  const at = (x: number, y: number): boolean =>
+    x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] !== 0;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      if (mask[i] === 0) {
+        out[i] = 0;
+        continue;
+      }
+      let onEdge = false;
+      for (let d = 1; d <= OUTLINE_WIDTH_PX && !onEdge; d++) {
+        onEdge = !at(x - d, y) || !at(x + d, y) || !at(x, y - d) || !at(x, y + d);
+      }
+      out[i] = onEdge ? edge : fill;
+    }
+  }
+}
