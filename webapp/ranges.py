@@ -1,7 +1,9 @@
 """HTTP Range for files the browser streams (a <video> element seeks by asking for byte ranges).
 
 Django's FileResponse always sends the whole file; a video element then cannot seek before the download
-ends. One range per request (what browsers ask for); RFC 9110 section 14.
+ends. One range per request (what browsers ask for); RFC 9110 section 14. For files on local disk
+(webapp.media.local_path); with a remote storage the video endpoint redirects to the store, which answers
+ranges itself.
 """
 
 from __future__ import annotations

@@ -8,9 +8,16 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     DATABASE_TEST_NAME       database the test runner creates, default test_polypscope (fixed, so that
                              a Celery worker started by the tests can point at the same database).
     REDIS_URL                Celery broker and Channels layer, default redis://127.0.0.1:6379/0
-    MEDIA_ROOT               uploaded files, default <repo>/.data/media
+    MEDIA_ROOT               uploaded files on local disk, default <repo>/.data/media
+    S3_BUCKET                empty (the default): media on local disk under MEDIA_ROOT. Set: media in this bucket of
+                             an S3-compatible store through django-storages (the bucket must exist)
+    S3_ENDPOINT_URL          empty: AWS S3; else the store's URL (MinIO, Ceph, ...), addressed path-style
+    S3_REGION                the bucket's region, default empty (boto3's default)
+    S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY  empty: boto3's own chain (AWS_* variables, instance role)
+    S3_URL_EXPIRE_S          lifetime of the presigned URLs the video file endpoint redirects to, default 3600
     STATIC_ROOT              collectstatic target, default <repo>/.data/static
-    UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB
+    UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB; enforced while the body streams in
+                             (webapp/uploads.py)
     IMPORT_MAX_UNPACKED_BYTES / IMPORT_MAX_MEMBERS / IMPORT_MAX_RATIO  Kvasir zip import limits (4 GiB, 20000, 100)
     POLYPSCOPE_ADMIN_PASSWORD  password for `manage.py ensure_admin`; empty: one is generated and printed
     POLYPSCOPE_CHECKPOINT    checkpoint registered as the first model version; empty: the shipped model
@@ -171,8 +178,65 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
-# Uploads: anything above 2.5 MB goes to a temporary file (Django's default), never into memory.
+
+def storages_for(*, bucket: str, endpoint_url: str = "", region: str = "", access_key_id: str = "",
+                 secret_access_key: str = "", url_expire_s: int = 3600) -> dict:
+    """Django's STORAGES: media on local disk (MEDIA_ROOT) when bucket is empty, else in an S3-compatible bucket.
+
+    Every read and write of media goes through the default storage (webapp/media.py for what needs a local
+    path), so this is the one switch. A function so that the tests build the same S3 settings against an
+    in-process S3 server.
+    """
+    default: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # location: MEDIA_ROOT
+    if bucket:
+        default = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint_url or None,
+                "region_name": region or None,
+                "access_key": access_key_id or None,  # None: boto3's credential chain
+                "secret_key": secret_access_key or None,
+                # S3-compatible stores (MinIO, Ceph, a test server) serve buckets under the path, not as
+                # subdomains of the endpoint; AWS itself is left to boto3's choice.
+                "addressing_style": "path" if endpoint_url else None,
+                "querystring_expire": url_expire_s,
+                # Presigned URLs signed with SigV4: regions opened since 2014 accept nothing older, and
+                # without it boto3 signs presigned URLs the old way.
+                "signature_version": "s3v4",
+                # Objects are private; reads are signed (the video endpoint redirects to a presigned URL).
+                "default_acl": None,
+                "querystring_auth": True,
+                # Names are fresh UUIDs: no existence check (one request less per write).
+                "file_overwrite": True,
+                # An object opened for reading is downloaded whole; above this it spills to a temporary file
+                # instead of memory (django-storages' default keeps it all in memory: a 2 GiB video).
+                "max_memory_size": 16 * 1024**2,
+            },
+        }
+    return {
+        "default": default,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+STORAGES = storages_for(
+    bucket=env_str("S3_BUCKET", ""),
+    endpoint_url=env_str("S3_ENDPOINT_URL", ""),
+    region=env_str("S3_REGION", ""),
+    access_key_id=env_str("S3_ACCESS_KEY_ID", ""),
+    secret_access_key=env_str("S3_SECRET_ACCESS_KEY", ""),
+    url_expire_s=env_int("S3_URL_EXPIRE_S", 3600),
+)
+
+# Uploads: anything above 2.5 MB goes to a temporary file (Django's default), never into memory; the
+# limit handler comes first so that an oversized body is refused while it streams (webapp/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
+FILE_UPLOAD_HANDLERS = [
+    "webapp.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 # Kvasir-SEG zip import, against zip bombs: total unpacked bytes (Kvasir-SEG itself unpacks to ~50 MB),
 # members (it has ~2000), and one member's compression ratio (JPEG/PNG barely compress; bombs reach 1000:1).

@@ -4,9 +4,8 @@ GET /api/studies/{id}/export/?format=kvasir|coco, GET /api/studies/{id}/images/,
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -89,9 +88,9 @@ class ImageFileView(APIView):
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, image_id: int) -> FileResponse:
         image = image_get_visible(user=request.user, image_id=image_id)
-        path = Path(settings.MEDIA_ROOT) / image.file.name
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        response = FileResponse(path.open("rb"), content_type=content_type)
+        content_type = mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
+        # Through the storage: a file on local disk, or the object read from the bucket (images are small).
+        response = FileResponse(default_storage.open(image.file.name, "rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

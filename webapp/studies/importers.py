@@ -3,8 +3,9 @@ as a study with ground truth.
 
 A zip is checked before anything is unpacked (member names, count, sizes and compression ratios from its
 headers) and again while unpacking (headers can lie: the bytes actually produced are counted against the
-same cap). It is unpacked into a temporary folder under MEDIA_ROOT/tmp, imported like a folder, and the
-temporary folder is removed whatever happens.
+same cap). It is unpacked into a temporary folder (under MEDIA_ROOT/tmp on local disk, else the machine's
+temporary folder: webapp.media.scratch_dir), imported like a folder, and the temporary folder is removed
+whatever happens. The images are stored through the default storage (local disk or an S3 bucket).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import tempfile
 import uuid
 import zipfile
@@ -29,6 +29,7 @@ from django.db import transaction
 from inference.data import IMAGE_EXTS
 from inference.errors import InputError
 from inference.io import read_image
+from webapp import media
 from webapp.accounts.models import User
 from webapp.errors import DomainError, InvalidUpload, UploadTooLarge
 from webapp.studies.models import Mask, MaskSource, StillImage, Study
@@ -94,9 +95,7 @@ def study_import_kvasir(
     source_name = source_name or folder.name
     pairs = _pairs(folder)[:limit]
     bboxes = _check_bboxes(folder, label)
-    media = Path(settings.MEDIA_ROOT)
-    (media / "images").mkdir(parents=True, exist_ok=True)
-    copied: list[Path] = []
+    stored: list[str] = []
     try:
         with transaction.atomic():
             detail = {"import": "kvasir", "source": source_name, "images": len(pairs),
@@ -108,11 +107,10 @@ def study_import_kvasir(
                     image = read_image(image_path)
                 except InputError as exc:
                     raise InvalidUpload(str(exc).replace(str(image_path), label(image_path), 1)) from exc
-                relative = f"images/{uuid.uuid4().hex}{image_path.suffix.lower()}"
-                shutil.copyfile(image_path, media / relative)
-                copied.append(media / relative)
+                name = media.store(f"images/{uuid.uuid4().hex}{image_path.suffix.lower()}", image_path)
+                stored.append(name)
                 height, width = image.shape[:2]
-                still = StillImage.objects.create(study=study, file=relative, original_name=image_path.name,
+                still = StillImage.objects.create(study=study, file=name, original_name=image_path.name,
                                                   width=width, height=height)
                 if mask_path is not None:
                     mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
@@ -121,8 +119,8 @@ def study_import_kvasir(
                     gt = rle.encode(mask > MASK_THRESHOLD)
                     Mask.objects.create(image=still, source=MaskSource.GROUND_TRUTH, rle=gt)
     except BaseException:
-        for path in copied:
-            path.unlink(missing_ok=True)
+        for name in stored:
+            media.discard(name)
         raise
     return study
 
@@ -219,10 +217,8 @@ def study_import_kvasir_zip(
     limit: int | None = None,
 ) -> Study:
     """Import a Kvasir-SEG zip (a path or a seekable binary file). All or nothing, like the folder import."""
-    tmp_parent = Path(settings.MEDIA_ROOT) / "tmp"
-    tmp_parent.mkdir(parents=True, exist_ok=True)
     try:
-        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory(dir=tmp_parent) as tmp:
+        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory(dir=media.scratch_dir()) as tmp:
             planned = _plan(zf)
             _unpack(zf, planned, Path(tmp))
             root = Path(tmp)

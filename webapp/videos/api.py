@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -16,11 +17,11 @@ from rest_framework.views import APIView
 from webapp.accounts.permissions import AdminWrites, ClinicianWrites
 from webapp.annotations.selectors import events_with_verdicts
 from webapp.annotations.serializers import EventSerializer
+from webapp.media import local_path
 from webapp.ranges import ranged_file_response
 from webapp.studies.selectors import study_get_visible
 from webapp.videos.selectors import (
     video_events,
-    video_file_path,
     video_frame_jpeg,
     video_frame_png,
     video_get_visible,
@@ -71,14 +72,21 @@ class VideoDetailView(generics.RetrieveDestroyAPIView):
 
 
 class VideoFileView(APIView):
-    """The uploaded file, with HTTP Range (a <video> element seeks by byte ranges)."""
+    """The uploaded file, with HTTP Range (a <video> element seeks by byte ranges).
+
+    With remote storage (S3_BUCKET): a redirect (302) to a presigned URL of the object, valid
+    S3_URL_EXPIRE_S. The store serves the ranges itself, and the bytes do not pass through this process
+    (django-storages' S3File would download the whole object before the first byte could be sent).
+    """
 
     permission_classes = [ClinicianWrites]
 
     @extend_schema(responses={(200, "video/*"): OpenApiTypes.BINARY, (206, "video/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, video_id: int) -> HttpResponse:
         video = video_get_visible(user=request.user, video_id=video_id)
-        path = video_file_path(video=video)
+        path = local_path(video.file.name)
+        if path is None:
+            return HttpResponseRedirect(default_storage.url(video.file.name))
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return ranged_file_response(request._request, path, content_type)
 

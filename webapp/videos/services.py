@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 import unicodedata
 import uuid
@@ -22,9 +21,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from inference.engine import Engine
 from inference.engine import FrameResult as EngineResult
 from inference.errors import CheckpointError, InputError
 from inference.io import probe
+from webapp import media
 from webapp.accounts.models import User
 from webapp.annotations.models import MaskRevision, Verdict
 from webapp.audit.models import Action
@@ -38,6 +39,7 @@ from webapp.videos.events import HIGH_SCORE, Event, find_events_at
 from webapp.videos.models import ACTIVE_STATUSES, FrameResult, PolypEvent, Video, VideoStatus
 from webapp.videos.prefetch import prefetched
 from webapp.videos.progress import broadcast
+from webapp.videos.writer import BackgroundWriter
 
 log = logging.getLogger(__name__)
 
@@ -119,27 +121,24 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
         raise UploadTooLarge(f"the file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES} bytes")
     if not upload.size:
         raise InvalidUpload("the file is empty")
-    media = Path(settings.MEDIA_ROOT)
-    (media / "tmp").mkdir(parents=True, exist_ok=True)
-    (media / "videos").mkdir(parents=True, exist_ok=True)
     stem = uuid.uuid4().hex
-    tmp = media / "tmp" / f"{stem}.part"
+    tmp = media.scratch_dir() / f"{stem}.part"
     ext = Path(clean_filename(upload.name)).suffix.lower()
-    relative = f"videos/{stem}{ext if ext in KNOWN_VIDEO_EXTS else ''}"
-    final = media / relative
+    name = f"videos/{stem}{ext if ext in KNOWN_VIDEO_EXTS else ''}"
     try:
         checksum = _spool(upload, tmp)
         info = _probe_video(tmp)
-        os.replace(tmp, final)
+        size = tmp.stat().st_size
+        stored = media.store(name, tmp, move=True)  # whole or not at all
         try:
             with transaction.atomic():
                 video = Video.objects.create(
                     study=study,
                     uploaded_by=user,
-                    file=relative,
+                    file=stored,
                     original_name=clean_filename(upload.name),
                     checksum=checksum,
-                    size_bytes=final.stat().st_size,
+                    size_bytes=size,
                     fps=info.fps,
                     frame_count=info.frame_count,
                     duration_s=info.frame_count / info.fps if info.fps else 0.0,
@@ -150,7 +149,7 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
                 if enqueue:
                     transaction.on_commit(lambda: _enqueue(video.pk))
         except BaseException:
-            final.unlink(missing_ok=True)
+            media.discard(stored)
             raise
     finally:
         tmp.unlink(missing_ok=True)
@@ -223,7 +222,8 @@ def video_process(*, video_id: int) -> None:
     """Run the active model over every frame not yet stored, then store the events.
 
     Idempotent and resumable: frames are written with ignore_conflicts on (video, index), and a retry
-    starts after the last stored frame, so each frame is stored exactly once.
+    starts after the last stored frame, so each frame is stored exactly once. The engine runs here while a
+    writer thread stores the batches before (webapp/videos/writer.py); an error of the writer is raised here.
     """
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
@@ -235,44 +235,76 @@ def video_process(*, video_id: int) -> None:
         video.started_at = video.started_at or timezone.now()
         video.save(update_fields=["status", "model_version", "started_at"])
     try:
-        _run_frames(video)
+        engine = engine_for(video.model_version)  # before the download: a bad checkpoint fails at once
+        with media.local_copy(video.file.name) as path:  # remote storage: a download, removed afterwards
+            try:
+                _run_frames(video, engine, path)
+            except InputError as exc:  # its message names the local path; the user knows the stored name
+                raise InputError(str(exc).replace(str(path), video.file.name)) from exc
     except (InputError, CheckpointError) as exc:
-        video_fail(video_id=video_id, message=str(exc).replace(str(Path(settings.MEDIA_ROOT)) + os.sep, ""))
+        video_fail(video_id=video_id, message=str(exc))
 
 
-def _run_frames(video: Video) -> None:
-    engine = engine_for(video.model_version)
-    fps = video.fps or 0.0
+def _run_frames(video: Video, engine: Engine, path: Path) -> None:
+    """The engine over the frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
     start = _next_index(video)
     scores = list(
         FrameResult.objects.filter(video=video, index__lt=start).order_by("index").values_list("score", flat=True)
     )
-    decoded = probe(Path(settings.MEDIA_ROOT) / video.file.name).frames()
-    frames = prefetched(_frames_from(decoded, start))  # decoding overlaps the engine
-    index, processed, began, last_sent, rate = start, 0, time.monotonic(), 0.0, 0.0
-    with closing(frames):
+    stored = StoredRun(video=video, scores=scores, began=time.monotonic())
+    frames = prefetched(_frames_from(probe(path).frames(), start))  # decoding overlaps the engine
+    index = start
+    with closing(frames), BackgroundWriter(stored.write, name=f"video-{video.pk}-writer") as writer:
         for batch in _batches(frames, engine.batch):
+            if writer.stopped:  # cancelled (or failed: leaving the block re-raises the writer's error)
+                break
             results = engine.predict_batch(batch, index)
-            _store_results(video, results, fps)
-            scores.extend(r.score for r in results)
             index += len(results)
-            processed += len(results)
-            # One conditional UPDATE both records progress and notices a cancellation (it then matches
-            # no row), without overwriting the status another request just wrote.
-            alive = Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).update(frames_done=index)
-            video.frames_done = index
-            if not alive:
-                log.info("video %s: stopped at frame %s (no longer processing)", video.pk, index)
-                return
-            now = time.monotonic()
-            rate = processed / max(now - began, 1e-9)
-            if now - last_sent >= PROGRESS_INTERVAL_S:
-                last_sent = now
-                events = find_events_at(scores, fps)
-                # Stored as they are found, so the API lists them while the video is still processing.
-                _store_events(video, events)
-                broadcast(video.pk, _status_message(video, events, rate))
-    _finish(video, scores, index, rate)
+            if not writer.put(results):
+                break
+    if stored.cancelled:
+        log.info("video %s: stopped at frame %s (no longer processing)", video.pk, video.frames_done)
+        return
+    video_finish(video=video, scores=stored.scores, frames=index, rate=stored.rate)
+
+
+@dataclass
+class StoredRun:
+    """What one processing run has stored. write() is what the writer thread does per batch (bench_pipeline
+    --storage-only times it alone); only that thread changes this object until the run ends."""
+
+    video: Video
+    scores: list[float]  # of every stored frame, in frame order (events are found from these)
+    began: float  # time.monotonic() at the start of the run
+    processed: int = 0  # frames stored in this run
+    rate: float = 0.0  # frames per second of the whole pipeline so far
+    last_sent: float = 0.0
+    cancelled: bool = False
+
+    def write(self, results: list[EngineResult]) -> bool:
+        """Store one batch and record progress; False once the video is no longer processing."""
+        video = self.video
+        _store_results(video, results, video.fps or 0.0)
+        self.scores.extend(r.score for r in results)
+        self.processed += len(results)
+        done = results[-1].index + 1
+        # One conditional UPDATE both records progress and notices a cancellation (it then matches no row),
+        # without overwriting the status another request just wrote.
+        alive = Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).update(frames_done=done)
+        video.frames_done = done
+        if not alive:
+            self.cancelled = True
+            return False
+        now = time.monotonic()
+        self.rate = self.processed / max(now - self.began, 1e-9)
+        if now - self.last_sent >= PROGRESS_INTERVAL_S:
+            self.last_sent = now
+            # From the stored frames only; stored as they are found, so the API lists them while the video
+            # is still processing.
+            events = find_events_at(self.scores, video.fps or 0.0)
+            _store_events(video, events)
+            broadcast(video.pk, _status_message(video, events, self.rate))
+        return True
 
 
 def _store_results(video: Video, results: list[EngineResult], fps: float) -> None:
@@ -322,7 +354,8 @@ def _store_events(video: Video, events: list[Event]) -> None:
         )
 
 
-def _finish(video: Video, scores: list[float], frames: int, rate: float) -> None:
+def video_finish(*, video: Video, scores: list[float], frames: int, rate: float) -> None:
+    """Mark a processing video done with its events, unless it was cancelled or failed meanwhile."""
     fps = video.fps or 0.0
     events = find_events_at(scores, fps)
     with transaction.atomic():
@@ -354,9 +387,6 @@ def video_delete(*, video: Video, user: User) -> None:
             "revisions": MaskRevision.objects.filter(video=video).count(),
         }
         audit_record(actor=user, action=Action.VIDEO_DELETE, target=video, detail=detail)
-        path = Path(settings.MEDIA_ROOT) / video.file.name
-        # Revisions form chains (each protects the one it was based on): delete newest first.
-        for revision in MaskRevision.objects.filter(video=video).order_by("-created_at", "-id"):
-            revision.delete()
+        name = video.file.name
         video.delete()
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+        transaction.on_commit(lambda: media.discard(name))

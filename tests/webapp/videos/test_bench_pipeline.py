@@ -24,6 +24,22 @@ def test_it_prints_engine_and_pipeline_rates_and_stores_the_video(tmp_path):
     assert video.status == VideoStatus.DONE and FrameResult.objects.filter(video=video).count() == 16
 
 
+@pytest.mark.django_db
+def test_storage_only_prints_the_writes_time_per_frame_and_the_headroom_over_an_engine(tmp_path):
+    path = write_sample_video(tmp_path / "bench.mp4", frames=10, size=(64, 48), fps=25.0)
+    out = io.StringIO()
+    call_command("bench_pipeline", video=path, storage_only=True, repeats=2, engine_ms=2.0, stdout=out)
+    text = out.getvalue()
+    ms = float(re.search(r"storage:\s+([\d.]+) ms/frame", text).group(1))
+    headroom = float(re.search(r"headroom:\s+([\d.]+)x an engine at 2.0 ms/frame", text).group(1))
+    assert ms > 0 and headroom == pytest.approx(2.0 / ms, rel=0.01)
+    # The clip was really stored, with the model's outputs, and the video finished like a processed one.
+    video = Video.objects.get()
+    assert video.status == VideoStatus.DONE and video.frames_done == 10
+    assert list(FrameResult.objects.filter(video=video).order_by("index").values_list("index", flat=True)) == list(
+        range(10))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_via_queue_it_waits_for_a_real_worker(tmp_path):
     redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own Redis db: no stale tasks

@@ -82,7 +82,8 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}"
 
         def ready() -> None:
-            self.stdout.write(f"\nPolypscope is running at {url}/  (admin: {url}/admin/, API: {url}/api/)")
+            self.stdout.write(f"\nPolypscope is running at {url}/  (the review UI; Django admin: {url}/admin/, "
+                              f"API: {url}/api/)")
             self.stdout.write(f"  username: admin\n  password: {password}\nCtrl+C stops it.\n")
             self.stdout.flush()
 

@@ -29,6 +29,7 @@ from django.db import connection
 from webapp.accounts.models import Role, User
 from webapp.accounts.services import user_create
 from webapp.livebrowser import asgi_server, launch_chromium
+from webapp.media import discard
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.models import Patient
 from webapp.studies.services import study_create
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         finally:
             study = video.study
             Video.objects.filter(pk=video.pk).delete()  # frames, events cascade; the file goes below
-            (Path(video.file.path)).unlink(missing_ok=True)
+            discard(video.file.name)
             study.delete()
             Patient.objects.filter(pk=study.patient_id, studies__isnull=True).delete()
             user.is_active = False  # audit entries name it; users are deactivated, never deleted
