@@ -22,7 +22,8 @@ from webapp.accounts.models import Role
 from webapp.annotations.models import MaskRevision, Verdict
 from webapp.mlops.services import model_version_register
 from webapp.studies.services import study_add_member
-from webapp.videos.models import PolypEvent, Video, VideoStatus
+from webapp.videos import rle
+from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
 from webapp.videos.services import video_upload
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
@@ -100,6 +101,19 @@ def test_review_verdict_correction_and_conflict_in_a_real_browser(live_app, brow
         first_row.get_by_test_id("event-verdict").filter(has_text=re.compile("confirm", re.I)).wait_for()
         verdict = Verdict.objects.get(event=events[0])
         assert verdict.value == "confirmed" and verdict.reviewer == gi
+
+        # The mask over the player is the model's mask of the frame on screen, pixel for pixel.
+        peak = events[0].peak_index
+        page.goto(f"{live_app}/app/videos/{video.pk}?frame={peak}")
+        page.locator(f'[data-testid="mask-overlay"][data-frame="{peak}"]').wait_for(state="attached")
+        painted = page.get_by_test_id("mask-overlay").evaluate(
+            "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+            " for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return [c.width, c.height, n]; }")
+        stored = FrameResult.objects.get(video=video, index=peak).mask_rle
+        expected = int(rle.decode(stored, video.height, video.width).sum())
+        assert painted == [video.width, video.height, expected] and expected > 0
+        assert page.get_by_test_id("frame-index").inner_text() == str(peak)
+
         page.goto(live_app + "/app/review")
         page.wait_for_load_state("networkidle")
         screenshot(page, "05-review-queue")

@@ -69,6 +69,7 @@ export function Player(props: PlayerProps) {
     }
     if (mask === null) {
       context.clearRect(0, 0, canvas.width, canvas.height);
+      canvas.dataset.frame = String(frame);
       return;
     }
     if (canvas.width !== mask.width || canvas.height !== mask.height) {
@@ -82,6 +83,7 @@ export function Player(props: PlayerProps) {
     }
     paintMask(mask.data, new Uint32Array(image.data.buffer), MASK_COLOUR);
     context.putImageData(image, 0, 0);
+    canvas.dataset.frame = String(frame); // which frame's mask is on screen (the e2e test checks the sync)
   }, []);
 
   const report = useCallback(
@@ -260,7 +262,7 @@ export function Player(props: PlayerProps) {
         ) : (
           <img data-testid="frame-image" src={frameImageUrl(videoId, shownFrame)} alt={`Frame ${shownFrame}`} draggable={false} />
         )}
-        <canvas ref={canvasRef} className="mask-overlay" style={{ opacity: overlay ? opacity : 0 }} width={width || 1} height={height || 1} />
+        <canvas ref={canvasRef} className="mask-overlay" data-testid="mask-overlay" style={{ opacity: overlay ? opacity : 0 }} width={width || 1} height={height || 1} />
       </div>
       {mode === "frames" && <p className="notice small">This browser cannot play the video file; showing frame images instead.</p>}
     </div>
