@@ -32,7 +32,6 @@
  *   revision-row (data-revision-id), save-error                                     MaskEditPage
  */
 import { Navigate, RouterProvider, createBrowserRouter } from "react-router";
-import { MaskEditPage } from "./pages/editor/MaskEditPage";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
@@ -47,6 +46,11 @@ import { VideoReviewPage } from "./pages/video/VideoReviewPage";
 // A data router (createBrowserRouter) rather than <BrowserRouter>: same browser-history URLs, but only a
 // data router supports useBlocker, which the mask editor needs to stop in-app navigation away from
 // unsaved edits.
+async function loadMaskEditPage() {
+  const { MaskEditPage } = await import("./pages/editor/MaskEditPage");
+  return { Component: MaskEditPage };
+}
+
 const router = createBrowserRouter([
   { path: "/", element: <Navigate to="/app/" replace /> },
   { path: "/app/login", element: <LoginPage /> },
@@ -61,8 +65,10 @@ const router = createBrowserRouter([
       { index: true, element: <StudyListPage /> },
       { path: "studies/:id", element: <StudyPage /> },
       { path: "videos/:id", element: <VideoReviewPage /> },
-      { path: "videos/:id/frames/:index/edit", element: <MaskEditPage /> },
-      { path: "images/:id/edit", element: <MaskEditPage /> },
+      // The mask editor is its own chunk, loaded when an editor route opens: the review pages (the ones
+      // that must render in under a second) do not parse it.
+      { path: "videos/:id/frames/:index/edit", lazy: loadMaskEditPage },
+      { path: "images/:id/edit", lazy: loadMaskEditPage },
       { path: "review", element: <ReviewQueuePage /> },
       { path: "corrections", element: <CorrectionQueuePage /> },
       {

@@ -19,12 +19,31 @@ interface SessionValue {
 
 const SessionContext = createContext<SessionValue | null>(null);
 
+/**
+ * Who was logged in when Django served the page: it embeds what GET /api/auth/session/ would answer in
+ * <script id="polypscope-session">, which saves a round trip before the first page asks for data.
+ * undefined when the page came from elsewhere (the Vite dev server): then the API is asked.
+ */
+function embeddedSession(): User | null | undefined {
+  const script = typeof document === "undefined" ? null : document.getElementById("polypscope-session");
+  if (!script?.textContent) return undefined;
+  try {
+    return JSON.parse(script.textContent) as User | null;
+  } catch {
+    return undefined;
+  }
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null>(null);
-  const [status, setStatus] = useState<SessionStatus>("loading");
+  const [embedded] = useState(embeddedSession);
+  const [user, setUser] = useState<User | null>(embedded ?? null);
+  const [status, setStatus] = useState<SessionStatus>(
+    embedded === undefined ? "loading" : embedded === null ? "out" : "in",
+  );
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
+    if (attempt === 0 && embedded !== undefined) return; // the page told us already
     let live = true;
     getSession().then(
       (me) => {
@@ -41,7 +60,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => {
       live = false;
     };
-  }, [attempt]);
+  }, [attempt, embedded]);
 
   useEffect(() => {
     setAuthLostHandler(() => {

@@ -136,8 +136,10 @@ class Command(BaseCommand):
                 out.append(page.evaluate(
                     """() => {
                         const t = performance.getEntriesByType('resource').find(e => e.name.includes('/timeline/'));
+                        const waterfall = performance.getEntriesByType('resource').map(e =>
+                            [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd)]);
                         return {ready_ms: performance.now(), timeline_ms: t ? t.duration : -1,
-                                timeline_bytes: t ? t.encodedBodySize : -1};
+                                timeline_bytes: t ? t.encodedBodySize : -1, waterfall};
                     }"""))
             browser.close()
         return {"frames": video.frame_count, "events": n_events, "runs": out,
