@@ -105,7 +105,7 @@ def probe(path: Path | str) -> Source:
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
-            raise InputError(f"{path}: neither an image nor a video OpenCV can read")
+            raise InputError(f"{path}: not an image or a video in a format that can be decoded")
         ok, frame = cap.read()
         if not ok or frame is None:
             raise InputError(f"{path}: video has no decodable frames (empty, truncated or corrupt)")

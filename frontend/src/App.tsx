@@ -61,6 +61,8 @@ const router = createBrowserRouter([
         <Layout />
       </RequireAuth>
     ),
+    // Shown while a lazy route's chunk loads on the first page of a visit (the mask editor).
+    hydrateFallbackElement: <p className="muted">Loading…</p>,
     children: [
       { index: true, element: <StudyListPage /> },
       { path: "studies/:id", element: <StudyPage /> },

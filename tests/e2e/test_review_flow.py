@@ -34,6 +34,13 @@ UI_TIMEOUT_MS = 20_000
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Counts the overlay canvas's painted pixels.
+PAINTED_JS = (
+    "const painted = () => { const c = document.querySelector('[data-testid=mask-overlay]');"
+    " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+    " for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; };"
+)
+
 
 def log_in(page, base: str, username: str) -> None:
     page.goto(base + "/app/")
@@ -92,6 +99,11 @@ def test_review_verdict_correction_and_conflict_in_a_real_browser(live_app, brow
         rows = page.get_by_test_id("event-row")
         rows.nth(len(events) - 1).wait_for()  # the page refetched events when the socket said done
         assert rows.count() == len(events)
+        # The frame on screen since before it was processed now shows its mask (no reload, no seek).
+        shown = int(page.get_by_test_id("frame-index").inner_text())
+        expected_now = int(rle.decode(FrameResult.objects.get(video=video, index=shown).mask_rle,
+                                      video.height, video.width).sum())
+        page.wait_for_function(f"() => {{ {PAINTED_JS} return painted() === {expected_now}; }}")
         screenshot(page, "04-video-review")
 
         # A verdict on the first event, from the keyboard: next event, then C (confirmed).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -22,6 +22,7 @@ from webapp.studies.exporters import study_export_coco, study_export_kvasir
 from webapp.studies.importers import study_import_kvasir_upload
 from webapp.studies.selectors import (
     image_get_visible,
+    still_image_jpeg,
     study_get_visible,
     study_images,
     study_label_counts,
@@ -37,6 +38,7 @@ from webapp.studies.serializers import (
     StudyWithCountsSerializer,
 )
 from webapp.studies.services import study_create
+from webapp.videos.serializers import FrameJpegQuerySerializer
 
 
 class StudyListCreateView(generics.ListAPIView):
@@ -81,16 +83,23 @@ class StudyImagesView(generics.ListAPIView):
 
 
 class ImageFileView(APIView):
-    """The still image as it was imported (JPEG or PNG; the content type says which)."""
+    """The still image as it was imported (JPEG or PNG; the content type says which), or with ?width= a JPEG
+    preview scaled down to that width (thumbnails)."""
 
     permission_classes = [ClinicianWrites]
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
-    def get(self, request: Request, image_id: int) -> FileResponse:
+    @extend_schema(parameters=[FrameJpegQuerySerializer], responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, image_id: int) -> HttpResponse:
         image = image_get_visible(user=request.user, image_id=image_id)
-        content_type = mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
-        # Through the storage: a file on local disk, or the object read from the bucket (images are small).
-        response = FileResponse(default_storage.open(image.file.name, "rb"), content_type=content_type)
+        query = FrameJpegQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if "width" in query.validated_data:
+            response = HttpResponse(still_image_jpeg(image=image, width=query.validated_data["width"]),
+                                    content_type="image/jpeg")
+        else:
+            content_type = mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
+            # Through the storage: a file on local disk, or the object read from the bucket (images are small).
+            response = FileResponse(default_storage.open(image.file.name, "rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

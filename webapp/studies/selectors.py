@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import cv2
+import numpy as np
+from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from webapp.accounts.models import User
 from webapp.annotations.models import MaskRevision, Verdict
+from webapp.previews import preview_jpeg
 from webapp.studies.models import Mask, MaskSource, StillImage, Study
-from webapp.videos.models import PolypEvent, Video
+from webapp.videos.models import PolypEvent, Video, VideoStatus
 
 
 def study_list_visible(*, user: User) -> QuerySet[Study]:
@@ -70,7 +74,10 @@ def study_list_filtered(
     if reviewer:
         studies = studies.filter(id__in=Study.objects.filter(Q(owner=reviewer) | Q(members=reviewer)).values("id"))
     events = PolypEvent.objects.filter(video__study=OuterRef("pk"))
-    pending = events.exclude(Exists(Verdict.objects.filter(event=OuterRef("pk"))))
+    # Pending: awaiting a verdict, as the review queue counts them (events of finished videos only: a
+    # processing video's events may still change, a cancelled one's are never judged).
+    judged = Verdict.objects.filter(event=OuterRef("pk"))
+    pending = events.filter(video__status=VideoStatus.DONE).exclude(Exists(judged))
     return studies.annotate(
         videos_count=_count(Video.objects.filter(study=OuterRef("pk")), "study"),
         images_count=_count(StillImage.objects.filter(study=OuterRef("pk")), "study"),
@@ -96,3 +103,12 @@ def image_get_visible(*, user: User, image_id: int) -> StillImage:
     if image is None:
         raise Http404("no such image")
     return image
+
+
+def still_image_jpeg(*, image: StillImage, width: int) -> bytes:
+    """The still image as a JPEG preview `width` pixels wide (never scaled up)."""
+    with default_storage.open(image.file.name, "rb") as fh:
+        decoded = cv2.imdecode(np.frombuffer(fh.read(), np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise Http404("the image could not be decoded")
+    return preview_jpeg(decoded, width)

@@ -65,7 +65,8 @@ class VideoDetailView(generics.RetrieveDestroyAPIView):
     serializer_class = VideoSerializer
 
     def get_object(self):
-        return video_get_visible(user=self.request.user, video_id=self.kwargs["video_id"])
+        video = video_get_visible(user=self.request.user, video_id=self.kwargs["video_id"])
+        return video_list_with_counts(study=video.study).get(pk=video.pk)  # with its event counts
 
     def perform_destroy(self, instance) -> None:
         video_delete(video=instance, user=self.request.user)

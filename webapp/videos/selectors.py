@@ -11,10 +11,11 @@ from django.http import Http404
 from webapp.accounts.models import User
 from webapp.annotations.models import Verdict
 from webapp.media import decoder_source
+from webapp.previews import preview_jpeg
 from webapp.studies.models import Study
 from webapp.studies.selectors import study_list_visible
 from webapp.videos import rle
-from webapp.videos.models import FrameResult, PolypEvent, Video
+from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
 
 
 def video_list_for_study(*, study: Study) -> QuerySet[Video]:
@@ -60,14 +61,15 @@ def video_events(*, video: Video) -> QuerySet[PolypEvent]:
 
 # Largest chunk of masks one request returns: 500 frames is 20 s at 25 fps, ~300 KB of RLE.
 MASK_CHUNK_MAX = 500
-# JPEG quality of frame previews: thumbnails and the fallback player; PNG stays lossless for the editor.
-PREVIEW_JPEG_QUALITY = 85
 
 
 def video_list_with_counts(*, study: Study) -> QuerySet[Video]:
     """The study's videos with `events_count` and `pending_events` (events without a verdict)."""
     events = PolypEvent.objects.filter(video=OuterRef("pk"))
-    pending = events.exclude(Exists(Verdict.objects.filter(event=OuterRef("pk"))))
+    # Pending: awaiting a verdict, as the review queue counts them (events of finished videos only: a
+    # processing video's events may still change, a cancelled one's are never judged).
+    judged = Verdict.objects.filter(event=OuterRef("pk"))
+    pending = events.filter(video__status=VideoStatus.DONE).exclude(Exists(judged))
     return video_list_for_study(study=study).annotate(
         events_count=_count(events), pending_events=_count(pending)
     )
@@ -87,11 +89,7 @@ def video_masks(*, video: Video, start: int, end: int) -> dict:
 
 def video_frame_jpeg(*, video: Video, index: int, width: int | None = None) -> bytes:
     """Frame `index` as JPEG, scaled down to `width` pixels wide when given (never up)."""
-    frame = _read_frame(video, index)
-    if width and width < frame.shape[1]:
-        height = max(1, round(frame.shape[0] * width / frame.shape[1]))
-        frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY])[1].tobytes()
+    return preview_jpeg(_read_frame(video, index), width)
 
 
 def video_frame_png(*, video: Video, index: int) -> bytes:

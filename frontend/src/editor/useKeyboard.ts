@@ -27,7 +27,17 @@ export function useKeyboard(
       latest.current.onSpaceChange();
     };
     const onKeyDown = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || isTextEntry(e.target)) return;
+      if (e.defaultPrevented) return;
+      if (isTextEntry(e.target)) {
+        // Typing goes to the field, but Ctrl+S still saves (a revision note is typed just before saving),
+        // and must not open the browser's "Save page as".
+        const command = commandForKey(e);
+        if (command === "save") {
+          e.preventDefault();
+          latest.current.run(command);
+        }
+        return;
+      }
       if (e.key === " ") {
         if (activates(e.target)) return;
         // Keep the page from scrolling while Space is held over the editor.

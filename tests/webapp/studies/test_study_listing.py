@@ -66,3 +66,17 @@ def test_the_users_list_filters_by_role(api_client, owner):
     api_client.force_authenticate(owner)
     body = api_client.get("/api/users/?role=annotator").json()
     assert [u["username"] for u in body] == ["ann"] and set(body[0]) == {"id", "username", "role"}
+
+
+def test_events_of_unfinished_videos_are_counted_but_not_pending(tmp_path, api_client, owner, study):
+    from tests.webapp.videos.factories import make_video
+    from webapp.videos.models import Video, VideoStatus
+
+    cancelled = make_video(tmp_path, study, owner)
+    Video.objects.filter(pk=cancelled.pk).update(status=VideoStatus.CANCELLED)
+    make_event(cancelled, 0, 3)
+    api_client.force_authenticate(owner)
+    row = api_client.get("/api/studies/").json()["results"][0]
+    assert (row["events"], row["pending_events"]) == (1, 0)  # as the review queue: nothing to judge
+    detail = api_client.get(f"/api/videos/{cancelled.pk}/").json()
+    assert (detail["events"], detail["pending_events"]) == (1, 0)

@@ -36,7 +36,7 @@ def test_it_stores_a_valid_video_and_queues_it_after_commit(tmp_path, study, own
 @pytest.mark.parametrize(
     "payload,message",
     [
-        (b"this is plainly a text file, not a video\n" * 50, "neither an image nor a video"),
+        (b"this is plainly a text file, not a video\n" * 50, "not an image or a video"),
         (b"", "empty"),
     ],
 )

@@ -50,7 +50,7 @@ export const EventList = memo(function EventList({ videoId, fps, events, liveEve
               <div className="event-title">
                 <span className="event-number">#{i + 1}</span>
                 <span>
-                  {t(event.start_index)} – {t(event.end_index)}
+                  {formatTime(event.start_s)} – {formatTime(event.end_s)}
                 </span>
               </div>
               <div className="small muted">
@@ -79,7 +79,7 @@ export const EventList = memo(function EventList({ videoId, fps, events, liveEve
                 />
                 <div className="event-body">
                   <div className="event-title">
-                    {t(event.start)} – {t(event.end)}
+                    {t(event.start)} – {t(event.end + 1)}
                   </div>
                   <div className="small muted">peak {formatScore(event.peak_score)}</div>
                 </div>

@@ -27,6 +27,8 @@ interface PlayerProps {
   height: number;
   initialFrame: number;
   masks: MaskChunkCache | null;
+  /** Frames processed so far: when it grows, the frame on screen may now have a mask to draw. */
+  framesDone: number;
   overlay: boolean;
   opacity: number;
   onFrame: (frame: number) => void;
@@ -34,7 +36,7 @@ interface PlayerProps {
 }
 
 export function Player(props: PlayerProps) {
-  const { ref, videoId, fps, frameCount, width, height, initialFrame, masks, overlay, opacity } = props;
+  const { ref, videoId, fps, frameCount, width, height, initialFrame, masks, framesDone, overlay, opacity } = props;
   const [mode, setMode] = useState<"video" | "frames">("video");
   const [shownFrame, setShownFrame] = useState(initialFrame);
   const [framesPlaying, setFramesPlaying] = useState(false);
@@ -98,8 +100,9 @@ export function Player(props: PlayerProps) {
     [clamp, drawOverlay],
   );
 
-  // Redraw when the overlay is switched or the cache replaced (processing finished).
-  useEffect(() => drawOverlay(frameRef.current), [overlay, masks, drawOverlay]);
+  // Redraw when the overlay is switched, the cache replaced, or processing reached more frames (the frame on
+  // screen may have been drawn empty because it was not processed yet).
+  useEffect(() => drawOverlay(frameRef.current), [overlay, masks, framesDone, drawOverlay]);
 
   // <video>: follow the frame actually presented. requestVideoFrameCallback reports each composited frame
   // with its media time; without it, timeupdate fires only ~4 times a second, so poll with rAF while playing.

@@ -34,7 +34,6 @@ export function VerdictPanel(props: VerdictPanelProps) {
       </div>
     );
   }
-  const t = (frame: number) => formatTime(frame / Math.max(1, fps));
   const disabled = !canVerdict || blockedReason !== null || saving;
   return (
     <div className="verdict-panel" data-testid="verdict-panel" data-event-id={event.id}>
@@ -43,7 +42,7 @@ export function VerdictPanel(props: VerdictPanelProps) {
           Event {index + 1} of {total}
         </strong>
         <span className="muted small">
-          {t(event.start_index)} – {t(event.end_index)} · peak {formatScore(event.peak_score)} at #{event.peak_index}
+          {formatTime(event.start_s)} – {formatTime(event.end_s)} · peak {formatScore(event.peak_score)} at #{event.peak_index}
         </span>
       </div>
       <div className="verdict-current">

@@ -1,6 +1,6 @@
 // Video review: player + mask overlay, score timeline, events with verdicts, live processing progress.
 // State lives here; the pieces (Player, TimelineStrip, EventList, VerdictPanel) only draw and report.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { cancelVideo, getMaskChunk, getTimeline, getVideo, listEvents, postVerdict } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
@@ -95,7 +95,10 @@ function VideoReview({ videoId }: { videoId: number }) {
     [videoId, frameCount],
   );
   useEffect(() => () => masks?.dispose(), [masks]);
-  useEffect(() => masks?.setFramesDone(framesDone), [masks, framesDone]);
+  // The socket's progress is fresher than the video record while processing. A layout effect, so the cache
+  // knows before the player's (passive) effect redraws the frame on screen.
+  const framesKnown = Math.max(framesDone, progress?.framesDone ?? 0);
+  useLayoutEffect(() => masks?.setFramesDone(framesKnown), [masks, framesKnown]);
 
   // Live progress while queued/processing.
   const setVideo = video.setData;
@@ -152,7 +155,8 @@ function VideoReview({ videoId }: { videoId: number }) {
       setSelectedId(event.id);
       setVerdictError(null);
       setInfo(null);
-      setNote("");
+      // A re-judged event keeps its note unless the reviewer edits it (a changed verdict must not drop it).
+      setNote(event.verdict?.note ?? "");
       player.current?.pause();
       player.current?.seek(eventFrame(event, jumpRef.current));
       setSearch(
@@ -199,7 +203,7 @@ function VideoReview({ videoId }: { videoId: number }) {
       const next = nextUnreviewed(updated, selected.id);
       if (next) selectEvent(next);
       else {
-        setNote("");
+        setNote(verdict.note ?? "");
         setInfo(`${VERDICT_LABELS[value]} saved. Every event of this video has a verdict.`);
       }
     } catch (reason) {
@@ -334,6 +338,7 @@ function VideoReview({ videoId }: { videoId: number }) {
             height={v.height}
             initialFrame={initialFrame}
             masks={masks}
+            framesDone={framesKnown}
             overlay={overlay}
             opacity={opacity}
             onFrame={setFrame}
