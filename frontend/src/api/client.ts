@@ -58,7 +58,9 @@ export const cancelVideo = (id: number): Promise<Video> => post(`/api/videos/${i
 export const videoFileUrl = (id: number): string => `/api/videos/${id}/file/`;
 export const frameImageUrl = (id: number, index: number, width?: number): string =>
   `/api/videos/${id}/frames/${index}/image.jpg${query({ width })}`;
-export const stillImageUrl = (id: number): string => `/api/images/${id}/image.png`;
+/** The still image; with `width`, a JPEG preview scaled down to that width (thumbnails). */
+export const stillImageUrl = (id: number, width?: number): string =>
+  width === undefined ? `/api/images/${id}/image.png` : `/api/images/${id}/image.png?width=${width}`;
 export const videoSocketUrl = (id: number, location: { protocol: string; host: string }): string =>
   `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws/videos/${id}/`;
 

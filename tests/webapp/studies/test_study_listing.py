@@ -80,3 +80,17 @@ def test_events_of_unfinished_videos_are_counted_but_not_pending(tmp_path, api_c
     assert (row["events"], row["pending_events"]) == (1, 0)  # as the review queue: nothing to judge
     detail = api_client.get(f"/api/videos/{cancelled.pk}/").json()
     assert (detail["events"], detail["pending_events"]) == (1, 0)
+
+
+def test_still_image_thumbnails_are_jpeg_scaled_to_the_asked_width(tmp_path, api_client, owner):
+    import cv2
+    import numpy as np
+
+    kvasir_zip(tmp_path / "k.zip", n=1)
+    study = study_import_kvasir_zip(owner=owner, archive=tmp_path / "k.zip", name="k.zip", patient_pseudo_id="K-7")
+    api_client.force_authenticate(owner)
+    image = study.images.get()
+    response = api_client.get(f"/api/images/{image.pk}/image.png?width=28")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR).shape == (20, 28, 3)
+    assert api_client.get(f"/api/images/{image.pk}/image.png?width=0").status_code == 400

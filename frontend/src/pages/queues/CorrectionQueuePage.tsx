@@ -40,7 +40,7 @@ export function CorrectionQueuePage() {
                   item.kind === "frame" && item.video !== null && item.frame !== null
                     ? frameImageUrl(item.video, item.frame, 160)
                     : item.image !== null
-                      ? stillImageUrl(item.image)
+                      ? stillImageUrl(item.image, 160)
                       : null;
                 return (
                   <tr key={correctionKey(item)} data-testid="correction-row" data-kind={item.kind}>

@@ -113,7 +113,7 @@ export function StudyPage() {
           {images.data.results.map((image) => (
             <li key={image.id} data-testid="image-card" data-image-id={image.id}>
               <Link to={`/app/images/${image.id}/edit`} title="Edit the mask">
-                <img src={stillImageUrl(image.id)} alt={image.original_name} loading="lazy" width={160} height={Math.round((160 * image.height) / Math.max(1, image.width))} />
+                <img src={stillImageUrl(image.id, 320)} alt={image.original_name} loading="lazy" width={160} height={Math.round((160 * image.height) / Math.max(1, image.width))} />
               </Link>
               <div className="thumb-meta">
                 <span className="ellipsis" title={image.original_name}>
