@@ -19,33 +19,33 @@ class HasAnyRole(BasePermission):
         return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
 
 
-class ClinicianWrites(BasePermission):
-    """Any role reads; only gastroenterologists and admins create studies, upload and cancel."""
+class _AnyRoleReads(BasePermission):
+    """Any role reads; `writers` (admins always count) write."""
+
+    writers: tuple[str, ...] = ()
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
-        return _has(request, Role.GASTROENTEROLOGIST, Role.ADMIN)
+        return _has(request, *self.writers, Role.ADMIN)
+
+
+class ClinicianWrites(_AnyRoleReads):
+    """Any role reads; only gastroenterologists and admins create studies, upload, cancel, give verdicts."""
+
+    writers = (Role.GASTROENTEROLOGIST,)
+
+
+class AnnotatorWrites(_AnyRoleReads):
+    """Any role reads; only annotators and admins save masks."""
+
+    writers = (Role.ANNOTATOR,)
+
+
+class AdminWrites(_AnyRoleReads):
+    """Any role reads; only admins write (deletions)."""
 
 
 class IsAdminRole(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return _has(request, Role.ADMIN)
-
-
-class AnnotatorWrites(BasePermission):
-    """Any role reads; only annotators and admins save masks."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
-        return _has(request, Role.ANNOTATOR, Role.ADMIN)
-
-
-class AdminWrites(BasePermission):
-    """Any role reads; only admins write (deletions)."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
-            return _has(request, Role.GASTROENTEROLOGIST, Role.ANNOTATOR, Role.ADMIN)
         return _has(request, Role.ADMIN)

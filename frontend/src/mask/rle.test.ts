@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { seededRandom } from "../editor/testing";
 import fixtures from "./rle.fixtures.json";
 import {
   countsToMask,
@@ -28,17 +29,6 @@ function maskFromString(s: string): Uint8Array {
   return m;
 }
 
-/** Small seeded PRNG (mulberry32) so property tests are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("against the Python implementation", () => {
   test("there are fixtures", () => {
@@ -103,7 +93,7 @@ describe("errors", () => {
 });
 
 describe("round trip on random masks", () => {
-  const next = rng(12345);
+  const next = seededRandom(12345);
   for (let trial = 0; trial < 60; trial++) {
     const height = 1 + Math.floor(next() * 40);
     const width = 1 + Math.floor(next() * 40);

@@ -3,17 +3,9 @@ import pytest
 from tests.webapp.accounts.factories import make_user
 from tests.webapp.annotations.factories import make_event, square_rle
 from webapp.accounts.models import Role
-from webapp.studies.services import study_add_member
 from webapp.videos.models import FrameResult
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def annotator(study):
-    user = make_user(Role.ANNOTATOR)
-    study_add_member(study=study, user=user)
-    return user
 
 
 def test_rejected_events_come_first_then_uncertain_frames_and_corrected_frames_leave(api_client, done_video,

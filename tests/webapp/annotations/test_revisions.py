@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def annotator(study):
-    user = make_user(Role.ANNOTATOR)
-    study_add_member(study=study, user=user)
-    return user
-
-
-@pytest.fixture
 def client_of(api_client, annotator):
     api_client.force_authenticate(annotator)
     return api_client
