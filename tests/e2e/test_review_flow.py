@@ -117,6 +117,7 @@ def test_review_verdict_correction_and_conflict_in_a_real_browser(live_app, brow
         # The mask over the player is the model's mask of the frame on screen, pixel for pixel.
         peak = events[0].peak_index
         page.goto(f"{live_app}/app/videos/{video.pk}?frame={peak}")
+        page.get_by_test_id("frame-index").filter(has_text=re.compile(rf"^{peak}$")).wait_for()
         page.locator(f'[data-testid="mask-overlay"][data-frame="{peak}"]').wait_for(state="attached")
         painted = page.get_by_test_id("mask-overlay").evaluate(
             "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"

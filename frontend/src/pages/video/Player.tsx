@@ -115,7 +115,9 @@ export function Player(props: PlayerProps) {
     const fromClock = () => report(frameAtTime(video.currentTime, fps));
     const onSeeked = () => {
       targetRef.current = null;
-      if (!hasFrameCallback) fromClock();
+      // Also with requestVideoFrameCallback: a paused video does not always present (and so report) the
+      // frame it seeked to, which left a deep link's frame without its overlay. Reporting twice is harmless.
+      fromClock();
     };
     const onPlay = () => live.current.onPlayingChange(true);
     const onPause = () => live.current.onPlayingChange(false);
