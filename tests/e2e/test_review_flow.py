@@ -86,6 +86,10 @@ def test_review_verdict_correction_and_conflict_in_a_real_browser(live_app, brow
         page.get_by_test_id("study-row").first.click()
         page.get_by_test_id("video-row").first.wait_for()
         screenshot(page, "03-study")
+        page.get_by_test_id("study-status").select_option("in_review")
+        page.locator(".badge.study-in_review").wait_for()
+        study.refresh_from_db()
+        assert study.status == "in_review"
         page.goto(f"{live_app}/app/videos/{video.pk}")
         page.get_by_test_id("timeline-canvas").wait_for()
         # Processing runs while the page is open: progress and events arrive over the websocket.

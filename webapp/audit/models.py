@@ -10,6 +10,7 @@ class Action(models.TextChoices):
     LOGIN = "login", "Login"
     LOGIN_FAILED = "login_failed", "Failed login"
     STUDY_CREATE = "study_create", "Study created"
+    STUDY_STATUS = "study_status", "Study status changed"
     VIDEO_UPLOAD = "video_upload", "Video uploaded"
     VIDEO_CANCEL = "video_cancel", "Video processing cancelled"
     VIDEO_DELETE = "video_delete", "Video deleted"

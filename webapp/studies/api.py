@@ -35,9 +35,10 @@ from webapp.studies.serializers import (
     StudyCreateSerializer,
     StudyExportQuerySerializer,
     StudyFilterSerializer,
+    StudyUpdateSerializer,
     StudyWithCountsSerializer,
 )
-from webapp.studies.services import study_create
+from webapp.studies.services import study_create, study_set_status
 from webapp.videos.serializers import FrameJpegQuerySerializer
 
 
@@ -66,12 +67,21 @@ class StudyListCreateView(generics.ListAPIView):
 
 
 class StudyDetailView(generics.RetrieveAPIView):
+    """GET: the study with its counts. PATCH `{status}`: open / in review / closed (gastroenterologists, admins)."""
+
     permission_classes = [ClinicianWrites]
     serializer_class = StudyWithCountsSerializer
 
     def get_object(self):
         study = study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"])
         return study_list_filtered(user=self.request.user).get(pk=study.pk)
+
+    @extend_schema(request=StudyUpdateSerializer, responses=StudyWithCountsSerializer)
+    def patch(self, request: Request, study_id: int) -> Response:
+        data = StudyUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study_set_status(study=self.get_object(), user=request.user, **data.validated_data)
+        return Response(StudyWithCountsSerializer(self.get_object()).data)
 
 
 class StudyImagesView(generics.ListAPIView):

@@ -32,6 +32,10 @@ class StudyWithCountsSerializer(StudySerializer):
         fields = [*StudySerializer.Meta.fields, "videos", "images", "events", "pending_events"]
 
 
+class StudyUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=StudyStatus.choices)
+
+
 class StudyFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=StudyStatus.choices, required=False)
     date_from = serializers.DateField(required=False)

@@ -26,3 +26,14 @@ def study_create(
 @transaction.atomic
 def study_add_member(*, study: Study, user: User) -> None:
     study.members.add(user)
+
+
+@transaction.atomic
+def study_set_status(*, study: Study, status: str, user: User) -> Study:
+    """Move a study to open, in review or closed (audited with the status it left)."""
+    study = Study.objects.select_for_update().get(pk=study.pk)
+    if study.status != status:
+        previous, study.status = study.status, status
+        study.save(update_fields=["status"])
+        audit_record(actor=user, action=Action.STUDY_STATUS, target=study, detail={"from": previous, "to": status})
+    return study

@@ -40,6 +40,8 @@ export const listStudies = (filters: StudyQuery, signal?: AbortSignal): Promise<
 export const listUsers = (role: User["role"], signal?: AbortSignal): Promise<User[]> => getList(`/api/users/${query({ role })}`, signal);
 export const createStudy = (study: NewStudy): Promise<Study> => post("/api/studies/", study);
 export const getStudy = (id: number, signal?: AbortSignal): Promise<Study> => get(`/api/studies/${id}/`, signal);
+export const setStudyStatus = (id: number, status: StudyStatus): Promise<Study> =>
+  request<Study>("PATCH", `/api/studies/${id}/`, { body: { status } });
 export const listStudyVideos = (id: number, signal?: AbortSignal): Promise<Page<Video>> =>
   get(`/api/studies/${id}/videos/${query({ page_size: 500 })}`, signal);
 export const listStudyImages = (id: number, signal?: AbortSignal): Promise<Page<StillImage>> =>

@@ -94,3 +94,19 @@ def test_still_image_thumbnails_are_jpeg_scaled_to_the_asked_width(tmp_path, api
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR).shape == (20, 28, 3)
     assert api_client.get(f"/api/images/{image.pk}/image.png?width=0").status_code == 400
+
+
+def test_a_clinician_moves_a_study_through_its_statuses_and_each_change_is_audited(api_client, owner, study):
+    from webapp.audit.models import Action, AuditEntry
+
+    api_client.force_authenticate(owner)
+    response = api_client.patch(f"/api/studies/{study.pk}/", {"status": "in_review"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "in_review"
+    assert api_client.patch(f"/api/studies/{study.pk}/", {"status": "archived"}, format="json").status_code == 400
+    entry = AuditEntry.objects.get(action=Action.STUDY_STATUS, target_id=str(study.pk))
+    assert entry.detail == {"from": "open", "to": "in_review"} and entry.actor == owner
+    annotator = make_user(Role.ANNOTATOR)
+    study_add_member(study=study, user=annotator)
+    api_client.force_authenticate(annotator)
+    assert api_client.patch(f"/api/studies/{study.pk}/", {"status": "closed"}, format="json").status_code == 403
+    assert api_client.get(f"/api/studies/{study.pk}/").json()["status"] == "in_review"

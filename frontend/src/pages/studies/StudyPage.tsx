@@ -1,10 +1,11 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { getStudy, listStudyImages, listStudyVideos, stillImageUrl } from "../../api/client";
-import { useApi } from "../../api/useApi";
-import type { Video } from "../../api/types";
+import { getStudy, listStudyImages, listStudyVideos, setStudyStatus, stillImageUrl } from "../../api/client";
+import { toApiError, useApi } from "../../api/useApi";
+import type { StudyStatus, Video } from "../../api/types";
 import { formatTime } from "../../timeline/format";
 import { Empty, ErrorBanner, Loading, StudyStatusBadge, VideoStatusBadge } from "../common";
+import { STUDY_STATUS_LABELS } from "../labels";
 import { canUpload, useUser } from "../session";
 import { VideoUpload } from "./VideoUpload";
 
@@ -20,6 +21,7 @@ export function StudyPage() {
   const study = useApi((signal) => getStudy(id, signal), [id]);
   const videos = useApi((signal) => listStudyVideos(id, signal), [id]);
   const images = useApi((signal) => listStudyImages(id, signal), [id]);
+  const [statusError, setStatusError] = useState<string | null>(null);
 
   const anyActive = (videos.data?.results ?? []).some(isActive);
   const reloadVideos = videos.reload;
@@ -46,6 +48,29 @@ export function StudyPage() {
           <h1>
             {s.patient_pseudo_id} <span className="muted">· {s.date}</span> <StudyStatusBadge status={s.status} />
           </h1>
+          {canUpload(user.role) && (
+            <label className="muted small">
+              Status{" "}
+              <select
+                data-testid="study-status"
+                value={s.status}
+                onChange={(e) => {
+                  const status = e.target.value as StudyStatus;
+                  setStudyStatus(id, status).then(
+                    (updated) => study.setData(() => updated),
+                    (reason: unknown) => setStatusError(toApiError(reason).detail),
+                  );
+                }}
+              >
+                {(Object.keys(STUDY_STATUS_LABELS) as StudyStatus[]).map((value) => (
+                  <option key={value} value={value}>
+                    {STUDY_STATUS_LABELS[value]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {statusError && <ErrorBanner error={statusError} />}
           {s.indication && <p className="muted">{s.indication}</p>}
         </div>
       </div>
