@@ -1,4 +1,5 @@
 /** The "?" panel: every shortcut, rendered from the same table that handles the keys. */
+import { ShortcutRows } from "./ShortcutRows";
 import { POINTER_SHORTCUTS, SHORTCUTS } from "./shortcuts";
 
 export function ShortcutsPanel({ onClose }: { readonly onClose: () => void }) {
@@ -12,27 +13,7 @@ export function ShortcutsPanel({ onClose }: { readonly onClose: () => void }) {
       </div>
       <table>
         <tbody>
-          {SHORTCUTS.map((s) => (
-            <tr key={s.command}>
-              <td>
-                {s.keys.map((k, i) => (
-                  <span key={k}>
-                    {i > 0 ? " or " : ""}
-                    <kbd>{k}</kbd>
-                  </span>
-                ))}
-              </td>
-              <td>{s.description}</td>
-            </tr>
-          ))}
-          {POINTER_SHORTCUTS.map((s) => (
-            <tr key={s.keys}>
-              <td>
-                <kbd>{s.keys}</kbd>
-              </td>
-              <td>{s.description}</td>
-            </tr>
-          ))}
+          <ShortcutRows rows={[...SHORTCUTS, ...POINTER_SHORTCUTS]} />
         </tbody>
       </table>
     </div>

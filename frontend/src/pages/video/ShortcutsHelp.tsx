@@ -1,3 +1,4 @@
+import { ShortcutRows } from "../../editor/ShortcutRows";
 import { SHORTCUTS } from "./keymap";
 
 export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
@@ -12,14 +13,7 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
         </div>
         <table className="shortcuts">
           <tbody>
-            {SHORTCUTS.map((s) => (
-              <tr key={s.keys}>
-                <td>
-                  <kbd>{s.keys}</kbd>
-                </td>
-                <td>{s.description}</td>
-              </tr>
-            ))}
+            <ShortcutRows rows={SHORTCUTS} />
           </tbody>
         </table>
       </div>
