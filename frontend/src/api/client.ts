@@ -6,6 +6,7 @@ import type {
   MaskState,
   ModelVersion,
   NewRevision,
+  NewTrainingRun,
   NewStudy,
   Page,
   PolypEvent,
@@ -15,6 +16,8 @@ import type {
   Study,
   StudyStatus,
   Timeline,
+  TrainingConfig,
+  TrainingRun,
   User,
   Verdict,
   VerdictValue,
@@ -64,7 +67,7 @@ export const frameImageUrl = (id: number, index: number, width?: number): string
 export const stillImageUrl = (id: number, width?: number): string =>
   width === undefined ? `/api/images/${id}/image.png` : `/api/images/${id}/image.png?width=${width}`;
 export const videoSocketUrl = (id: number, location: { protocol: string; host: string }): string =>
-  `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws/videos/${id}/`;
+  socketUrl(`/ws/videos/${id}/`, location);
 
 // Verdicts
 export const postVerdict = (eventId: number, value: VerdictValue, note: string): Promise<Verdict> =>
@@ -92,3 +95,23 @@ export const listCorrectionQueue = (page: number, signal?: AbortSignal): Promise
 
 // Models
 export const listModels = (signal?: AbortSignal): Promise<ModelVersion[]> => getList("/api/models/", signal);
+/** Make a version the active one (also the rollback). 409 code gate_failed / no_gate: retry with a reason. */
+export const promoteModel = (id: number, overrideReason?: string): Promise<ModelVersion> =>
+  post(`/api/models/${id}/promote/`, overrideReason ? { override_reason: overrideReason } : {});
+export const checkpointUrl = (id: number): string => `/api/models/${id}/checkpoint/`;
+
+// Fine-tuning runs
+export const getTrainingDefaults = (signal?: AbortSignal): Promise<TrainingConfig> => get("/api/training-runs/defaults/", signal);
+export const listTrainingRuns = (page: number, signal?: AbortSignal): Promise<Page<TrainingRun>> =>
+  get(`/api/training-runs/${query({ page: page > 1 ? page : null })}`, signal);
+export const createTrainingRun = (run: NewTrainingRun): Promise<TrainingRun> => post("/api/training-runs/", run);
+export const getTrainingRun = (id: number, signal?: AbortSignal): Promise<TrainingRun> => get(`/api/training-runs/${id}/`, signal);
+export const cancelTrainingRun = (id: number): Promise<TrainingRun> => post(`/api/training-runs/${id}/cancel/`, {});
+/** Every study, for the fine-tune form's exclusion list (500 is the API's largest page). */
+export const listAllStudies = (signal?: AbortSignal): Promise<Page<Study>> => get(`/api/studies/${query({ page_size: 500 })}`, signal);
+
+/** ws(s)://host/ws/<path>: the scheme follows the page's, so https pages use wss. */
+export const socketUrl = (path: string, location: { protocol: string; host: string }): string =>
+  `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
+export const trainingRunSocketUrl = (id: number, location: { protocol: string; host: string }): string =>
+  socketUrl(`/ws/training-runs/${id}/`, location);

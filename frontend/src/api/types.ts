@@ -178,12 +178,150 @@ export interface CorrectionItem {
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** A model version and its lineage: `parent` is the version it was fine-tuned from (null: shipped). */
 export interface ModelVersion {
   id: number;
   version: string;
   sha256: string;
-  metrics: Record<string, JsonValue>;
-  config: Record<string, JsonValue>;
   is_active: boolean;
   created_at: string;
+  metrics: Record<string, JsonValue>;
+  config: Record<string, JsonValue>;
+  parent: VersionRef | null;
+  snapshot: number | null;
+  training_run: number | null;
+  /** The model card's test numbers (the shipped model): measured on `dataset`/`split`. */
+  card: ModelCard | null;
+  gate: GateResult | null;
+  /** Dice of this version's predictions against people's first corrections of them. */
+  corrections: { count: number; mean_dice: number | null };
+  promoted_at: string | null;
+  promoted_by: string | null;
+  override_reason: string;
+}
+
+export interface VersionRef {
+  id: number;
+  version: string;
+}
+
+export interface ModelCard {
+  dataset: string;
+  split: string;
+  dice: number | null;
+  iou: number | null;
+  se: number | null;
+  sp: number | null;
+  images: number;
+}
+
+export interface GateResult {
+  passed: boolean;
+  report: GateReport;
+}
+
+/** The metrics the gate compares; null: not measured. */
+export interface GateMetrics {
+  dice: number | null;
+  iou: number | null;
+  se: number | null;
+  sp: number | null;
+  event_sensitivity: number | null;
+  base_test_dice: number | null;
+}
+
+export type GateMetricKey = keyof GateMetrics;
+
+export interface GateReport {
+  passed: boolean;
+  rule: { min_dice_gain: number; require_ci_above_zero: boolean; max_drop: number; guarded: string[] };
+  holdout: { images: number; patients: number };
+  candidate: GateMetrics;
+  active: GateMetrics;
+  /** Candidate minus active Dice over the holdout, with its confidence interval. */
+  dice_diff: { mean: number; lo: number; hi: number };
+  per_patient: PatientDice[];
+  checks: GateCheck[];
+}
+
+export interface PatientDice {
+  patient: string;
+  frames: number;
+  candidate_dice: number;
+  active_dice: number;
+}
+
+export interface GateCheck {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export type TrainingRunStatus = "queued" | "running" | "evaluating" | "succeeded" | "failed" | "cancelled";
+
+export interface TrainingConfig {
+  epochs: number;
+  lr: number;
+  size: number;
+  batch_size: number;
+  replay_ratio: number;
+}
+
+export interface NewTrainingRun extends Partial<TrainingConfig> {
+  base_model?: number;
+  exclude_studies?: number[];
+}
+
+export interface TrainingSnapshot {
+  id: number;
+  sha256: string;
+  examples: number;
+  train_examples: number;
+  holdout_examples: number;
+  hard_negatives: number;
+  replay_examples: number;
+  train_patients: string[];
+  holdout_patients: string[];
+  excluded_studies: number[];
+}
+
+export interface TrainingProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number | null;
+  holdout_dice: number | null;
+  phase: string;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  holdout_dice: number | null;
+  seconds: number;
+}
+
+export interface TrainingRun {
+  id: number;
+  status: TrainingRunStatus;
+  base_model: VersionRef;
+  /** The model version this run produced (registered once trained), else null. */
+  candidate: number | null;
+  config: TrainingConfig;
+  snapshot: TrainingSnapshot | null;
+  progress: TrainingProgress;
+  history: EpochRecord[];
+  gate: GateResult | null;
+  started_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string;
+}
+
+/** What the training run websocket sends: the whole run, each time. */
+export interface RunMessage {
+  type: "run";
+  run: TrainingRun;
 }

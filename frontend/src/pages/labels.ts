@@ -1,5 +1,5 @@
 // Words shown for the API's enum values, in one place.
-import type { CorrectionReason, Role, StudyStatus, VerdictValue, VideoStatus } from "../api/types";
+import type { CorrectionReason, Role, StudyStatus, TrainingRunStatus, VerdictValue, VideoStatus } from "../api/types";
 
 export const ROLE_LABELS: Record<Role, string> = {
   gastroenterologist: "Gastroenterologist",
@@ -32,4 +32,13 @@ export const REASON_LABELS: Record<CorrectionReason, string> = {
   uncertain_event: "Event judged uncertain",
   low_confidence: "Model unsure (score 0.3–0.7)",
   no_ground_truth: "No ground truth yet",
+};
+
+export const RUN_STATUS_LABELS: Record<TrainingRunStatus, string> = {
+  queued: "Queued",
+  running: "Training",
+  evaluating: "Evaluating",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  cancelled: "Cancelled",
 };
