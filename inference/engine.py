@@ -69,6 +69,19 @@ def cached_model(checkpoint: Path, device: torch.device, fast: bool) -> tuple[nn
         return _CACHE[key]
 
 
+def drop_cached_models(keep: Iterable[Path | str] = ()) -> int:
+    """Forget every cached model but those of the `keep` checkpoints (a worker switching to a newly promoted
+    version frees the old one's memory); returns how many were dropped."""
+    kept = {str(Path(p).resolve()) for p in keep}
+    with _CACHE_LOCK:
+        gone = [key for key in _CACHE if key[0] not in kept]
+        for key in gone:
+            del _CACHE[key]
+    if gone and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return len(gone)
+
+
 def _compile(model: nn.Module, device: torch.device) -> nn.Module:
     """torch.compile with weights frozen into the graph (BN folded into convs)."""
     import torch._inductor.config as inductor_config

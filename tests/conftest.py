@@ -40,6 +40,16 @@ os.environ["INFERENCE_FAST"] = "0"  # torch.compile costs a minute on two cores
 os.environ["INFERENCE_DEVICE"] = "cpu"
 os.environ["INFERENCE_BATCH"] = "4"
 os.environ.setdefault("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))
+# The retraining loop at test scale: the tiny model's 32-pixel input, two short epochs, no base dataset
+# (tests that need replay or the base test split make a small one and set it themselves).
+os.environ["CHECKPOINT_CACHE_DIR"] = str(_TMP / "checkpoints")
+os.environ["TRAINING_WORK_DIR"] = str(_TMP / "training")
+os.environ.setdefault("TRAINING_BASE_DATASET", "-")
+os.environ.setdefault("TRAINING_SIZE", "32")
+os.environ.setdefault("TRAINING_EPOCHS", "2")
+os.environ.setdefault("TRAINING_BATCH", "4")
+os.environ.setdefault("TRAINING_DEVICE", "cpu")
+os.environ.setdefault("GATE_BOOTSTRAP_SAMPLES", "200")
 
 
 _LOCK_PATH = Path(tempfile.gettempdir()) / "polypscope-webapp-tests.lock"

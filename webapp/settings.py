@@ -73,6 +73,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"environment variable {name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -263,7 +273,13 @@ if EMBEDDED:
 CELERY_BROKER_URL = "memory://" if EMBEDDED else REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_TASK_ROUTES = {"videos.process_video": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {
+    "videos.process_video": {"queue": "gpu"},
+    "videos.predict_images": {"queue": "gpu"},
+    # Fine-tuning has its own queue and worker: a run takes minutes to hours and must never hold up videos.
+    "mlops.train_run": {"queue": "train"},
+    "mlops.recover_runs": {"queue": "train"},
+}
 # One video at a time per worker process: a prefetched second video would wait behind the first.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message not acknowledged within this time is handed to another worker (acks_late): longer than
@@ -280,7 +296,42 @@ INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
 INFERENCE_FAST = env_bool("INFERENCE_FAST", not EMBEDDED)
 INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
 
+# --- the retraining loop (webapp/mlops/) -----------------------------------------------------------------
+# Fine-tuning defaults (the admin's form starts from these). Measured on the 2-core dev machine so that 500
+# corrected frames with replay finish within 15 minutes (README "Retraining"); a GPU runs them in seconds.
+TRAINING_DEFAULTS = {
+    "epochs": env_int("TRAINING_EPOCHS", 3),
+    "lr": env_float("TRAINING_LR", 2e-4),
+    "size": env_int("TRAINING_SIZE", 256),
+    "batch_size": env_int("TRAINING_BATCH", 8),
+    "replay_ratio": env_float("TRAINING_REPLAY_RATIO", 0.5),
+}
+TRAINING_DEVICE = env_str("TRAINING_DEVICE", "auto")
+# Fine-tuned checkpoints live in the media storage; workers keep a local copy here, named by sha256.
+CHECKPOINT_CACHE_DIR = Path(env_str("CHECKPOINT_CACHE_DIR", str(BASE_DIR / ".data" / "checkpoints")))
+# Where the training worker keeps a run's files while it works (its checkpoints also go to the media storage).
+TRAINING_WORK_DIR = Path(env_str("TRAINING_WORK_DIR", str(BASE_DIR / ".data" / "training")))
+# Share of patients put in the holdout (assigned once per patient, never moved).
+TRAINING_HOLDOUT_FRACTION = env_float("TRAINING_HOLDOUT_FRACTION", 0.2)
+# A worker renews its lease on a run at least this often; a run whose lease is older may be taken over.
+TRAINING_LEASE_S = env_int("TRAINING_LEASE_S", 120)
+# The gate (webapp/mlops/gate.py): promote only when holdout Dice improves by at least MIN_DICE_GAIN, the
+# bootstrap interval's lower bound is above zero (when REQUIRE_CI), and no guarded metric drops by more than
+# MAX_DROP (absolute).
+GATE_MIN_DICE_GAIN = env_float("GATE_MIN_DICE_GAIN", 0.01)
+GATE_REQUIRE_CI_ABOVE_ZERO = env_bool("GATE_REQUIRE_CI_ABOVE_ZERO", True)
+GATE_MAX_DROP = env_float("GATE_MAX_DROP", 0.01)
+GATE_BOOTSTRAP_SAMPLES = env_int("GATE_BOOTSTRAP_SAMPLES", 2000)
+# Images of the base test split scored by the gate to catch forgetting (0: all of them).
+GATE_BASE_TEST_LIMIT = env_int("GATE_BASE_TEST_LIMIT", 0)
+
 DEMO_DATASETS = Path(env_str("POLYPSCOPE_DATASETS", str(BASE_DIR.parent / "shared" / "datasets")))
+
+# The base training set mixed into every fine-tuning run (replay, against forgetting) and whose test split
+# the gate scores: a Kvasir-SEG style folder with images/ and masks/ and the fixed split file. Empty: none.
+_KVASIR = DEMO_DATASETS / "kvasir-seg"
+TRAINING_BASE_DATASET = env_str("TRAINING_BASE_DATASET", str(_KVASIR) if _KVASIR.is_dir() else "-")
+TRAINING_BASE_DATASET = "" if TRAINING_BASE_DATASET == "-" else TRAINING_BASE_DATASET
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView
 
 from webapp.accounts.api import SessionView, TokenLoginView, UserListView
 from webapp.audit.api import AuditEntryListView
-from webapp.mlops.api import ModelVersionListView
 from webapp.spa import spa_index
 
 urlpatterns = [
@@ -17,9 +16,9 @@ urlpatterns = [
     path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("api/auth/session/", SessionView.as_view(), name="auth-session"),
     path("api/users/", UserListView.as_view(), name="user-list"),
-    path("api/models/", ModelVersionListView.as_view(), name="model-list"),
     path("api/audit/", AuditEntryListView.as_view(), name="audit-list"),
     path("api/", include("webapp.studies.urls")),
     path("api/", include("webapp.videos.urls")),
     path("api/", include("webapp.annotations.urls")),
+    path("api/", include("webapp.mlops.urls")),
 ]

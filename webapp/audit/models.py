@@ -17,6 +17,10 @@ class Action(models.TextChoices):
     VERDICT = "verdict", "Verdict on an event"
     MASK_CORRECT = "mask_correct", "Mask corrected"
     EXPORT = "export", "Export"
+    SNAPSHOT_CREATE = "snapshot_create", "Dataset snapshot created"
+    TRAINING_START = "training_start", "Fine-tuning run started"
+    TRAINING_CANCEL = "training_cancel", "Fine-tuning run cancelled"
+    MODEL_PROMOTE = "model_promote", "Model version promoted"
 
 
 class AuditEntryQuerySet(models.QuerySet):
