@@ -9,7 +9,8 @@
  *   /app/images/:id/edit                mask editor for a still image
  *   /app/review                         review queue
  *   /app/corrections                    correction queue
- *   /app/models                         model versions (admin)
+ *   /app/models                         model versions, fine-tune form, training runs (admin)
+ *   /app/training-runs/:id              a fine-tuning run: live progress, snapshot, gate report, promote (admin)
  *
  * data-testid attributes for the e2e tests (stable; change them only with the tests):
  *   login-username, login-password, login-submit     LoginPage
@@ -27,7 +28,15 @@
  *   verdict-uncertain, verdict-note                                                VideoReviewPage
  *   review-row (data-event-id), review-link                                         ReviewQueuePage
  *   correction-row (data-kind), correction-link                                     CorrectionQueuePage
- *   model-row (data-active), model-active                                           ModelsPage
+ *   model-row (data-model-id, data-active), model-active, model-promote, model-checkpoint,
+ *   model-corrections, gate-badge (data-passed), fine-tune-toggle, fine-tune-form, fine-tune-base,
+ *   fine-tune-<epochs|lr|size|batch_size|replay_ratio>, fine-tune-exclude, fine-tune-submit,
+ *   fine-tune-error, run-list, run-row (data-run-id, data-status), run-link, run-status (data-status),
+ *   run-progress (aria-valuenow = percent)                                          ModelsPage
+ *   promote-dialog, promote-reason, promote-server-detail, promote-error, promote-confirm  PromoteDialog
+ *   training-run (data-status), run-cancel, run-error, loss-plot, dice-plot (data-points = epochs drawn),
+ *   run-snapshot, gate-report (data-passed), gate-row (data-metric), gate-interval,
+ *   gate-check (data-passed), patient-plot, patient-row (data-patient), run-promote  TrainingRunPage
  *   mask-base-source, save-status, conflict-message, save-mine, load-theirs,
  *   revision-row (data-revision-id), save-error                                     MaskEditPage
  */
@@ -35,6 +44,7 @@ import { Navigate, RouterProvider, createBrowserRouter } from "react-router";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
+import { TrainingRunPage } from "./pages/models/TrainingRunPage";
 import { NotFound } from "./pages/NotFound";
 import { CorrectionQueuePage } from "./pages/queues/CorrectionQueuePage";
 import { ReviewQueuePage } from "./pages/queues/ReviewQueuePage";
@@ -78,6 +88,14 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={["admin"]}>
             <ModelsPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: "training-runs/:id",
+        element: (
+          <RequireRole roles={["admin"]}>
+            <TrainingRunPage />
           </RequireRole>
         ),
       },

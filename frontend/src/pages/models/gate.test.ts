@@ -62,15 +62,16 @@ test("only a 409 for a failed or missing gate asks for a reason", () => {
   expect(needsOverrideReason(new Error("x"))).toBe(false);
 });
 
-test("a version shows its model card, else its gate's holdout numbers, else nothing", () => {
+test("a version shows its model card, else its gate's holdout numbers, else its training metrics", () => {
   const card = { dataset: "Kvasir-SEG", split: "test", dice: 0.88, iou: 0.81, se: 0.9, sp: 0.99, images: 100 };
-  expect(versionScores({ card, gate: null })).toEqual({ source: "Kvasir-SEG test, 100 images", dice: 0.88, iou: 0.81, se: 0.9, sp: 0.99 });
-  expect(versionScores({ card: null, gate: { passed: false, report: report() } })).toEqual({
+  expect(versionScores({ card, gate: { passed: true, report: report() }, metrics: { dice: 0.5 } })).toEqual({ source: "Kvasir-SEG test, 100 images", dice: 0.88, iou: 0.81, se: 0.9, sp: 0.99 });
+  expect(versionScores({ card: null, gate: { passed: false, report: report() }, metrics: {} })).toEqual({
     source: "holdout, 120 images / 6 patients",
     dice: 0.8412,
     iou: 0.7601,
     se: 0.9,
     sp: null,
   });
-  expect(versionScores({ card: null, gate: null })).toBeNull();
+  expect(versionScores({ card: null, gate: null, metrics: { dice: 0.8815, hd95: 4 } })).toEqual({ source: "training metrics", dice: 0.8815, iou: null, se: null, sp: null });
+  expect(versionScores({ card: null, gate: null, metrics: { loss: 0.2 } })).toBeNull();
 });

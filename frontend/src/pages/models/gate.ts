@@ -96,9 +96,9 @@ export interface VersionScores {
 
 /**
  * The Dice/IoU/SE/SP to show for a version: its model card's test numbers (the shipped model), else its
- * gate's holdout numbers (a fine-tuned candidate), else none.
+ * gate's holdout numbers (a fine-tuned candidate), else the numbers its training recorded, else none.
  */
-export function versionScores(model: Pick<ModelVersion, "card" | "gate">): VersionScores | null {
+export function versionScores(model: Pick<ModelVersion, "card" | "gate" | "metrics">): VersionScores | null {
   if (model.card) {
     const { card } = model;
     return { source: `${card.dataset} ${card.split}, ${card.images} images`, dice: card.dice, iou: card.iou, se: card.se, sp: card.sp };
@@ -113,5 +113,11 @@ export function versionScores(model: Pick<ModelVersion, "card" | "gate">): Versi
       sp: candidate.sp,
     };
   }
+  const metric = (key: string): number | null => {
+    const value = model.metrics?.[key];
+    return typeof value === "number" ? value : null;
+  };
+  const fromMetrics = { dice: metric("dice"), iou: metric("iou"), se: metric("se"), sp: metric("sp") };
+  if (Object.values(fromMetrics).some((v) => v !== null)) return { source: "training metrics", ...fromMetrics };
   return null;
 }
