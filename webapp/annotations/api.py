@@ -1,15 +1,21 @@
-"""Verdicts on events, mask revisions of frames and images, and the review and correction queues."""
+"""Verdicts on events, mask revisions of frames and images, the review and correction queues, and the export
+of a study's labels (GET /api/studies/{id}/export/?format=kvasir|coco)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.permissions import AnnotatorWrites, ClinicianWrites
+from webapp.annotations.exporters import study_export_coco, study_export_kvasir
 from webapp.annotations.selectors import (
     MaskTarget,
     correction_queue,
@@ -27,10 +33,12 @@ from webapp.annotations.serializers import (
     QueuedEventSerializer,
     RevisionCreateSerializer,
     RevisionSerializer,
+    StudyExportQuerySerializer,
     VerdictCreateSerializer,
     VerdictSerializer,
 )
 from webapp.annotations.services import RevisionConflict, mask_revision_create, verdict_give
+from webapp.studies.selectors import study_get_visible
 
 
 class FlexiblePagination(PageNumberPagination):
@@ -118,3 +126,34 @@ class RevisionsView(_TargetMixin, APIView):
             return Response({"detail": exc.message, "code": exc.code, "current": current},
                             status=status.HTTP_409_CONFLICT)
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class _IgnoreFormatParam(BaseContentNegotiation):
+    """DRF reads `?format=` as a renderer name; here it names the export format, and the answer is JSON or a zip."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class StudyExportView(APIView):
+    """The study's current labels: still images and the video frames people corrected."""
+
+    permission_classes = [ClinicianWrites]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _IgnoreFormatParam
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["kvasir", "coco"], required=True)],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, (200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, study_id: int) -> Response | FileResponse:
+        study = study_get_visible(user=request.user, study_id=study_id)
+        query = StudyExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["format"] == "coco":
+            return Response(study_export_coco(study=study, user=request.user))
+        return FileResponse(study_export_kvasir(study=study, user=request.user), as_attachment=True,
+                            filename=f"study-{study.pk}-kvasir.zip", content_type="application/zip")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from webapp.accounts.models import User
+from webapp.annotations.labels import ground_truth_of, labelled_targets, newest_revision
 from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
+from webapp.annotations.targets import MaskTarget
 from webapp.studies.models import Mask, MaskSource, StillImage
 from webapp.studies.selectors import image_get_visible, study_list_visible
 from webapp.videos.events import LOW_SCORE, frames_for
@@ -24,38 +24,6 @@ LOW_CONFIDENCE_PER_VIDEO = 20
 LOW_CONFIDENCE_SPACING_S = 1.0
 # The correction queue is built in Python from several sources; past this many items nobody scrolls.
 CORRECTION_QUEUE_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class MaskTarget:
-    """What a mask revision is drawn on: frame `frame_index` of `video`, or a still `image`."""
-
-    video: Video | None = None
-    frame_index: int | None = None
-    image: StillImage | None = None
-
-    @property
-    def height(self) -> int:
-        return self.video.height if self.video is not None else self.image.height  # type: ignore[union-attr]
-
-    @property
-    def width(self) -> int:
-        return self.video.width if self.video is not None else self.image.width  # type: ignore[union-attr]
-
-    @property
-    def study_id(self) -> int:
-        return self.video.study_id if self.video is not None else self.image.study_id  # type: ignore[union-attr]
-
-    def fields(self) -> dict:
-        """Model fields that name this target (for filters and for creating a revision)."""
-        if self.video is not None:
-            return {"video": self.video, "frame_index": self.frame_index}
-        return {"image": self.image}
-
-    def describe(self) -> dict:
-        if self.video is not None:
-            return {"video": self.video.pk, "frame": self.frame_index}
-        return {"image": self.image.pk}  # type: ignore[union-attr]
 
 
 def frame_target_get_visible(*, user: User, video_id: int, index: int) -> MaskTarget:
@@ -74,24 +42,31 @@ def revisions_of(*, target: MaskTarget) -> QuerySet[MaskRevision]:
     return MaskRevision.objects.filter(**target.fields()).select_related("author").order_by("-created_at", "-id")
 
 
-def mask_state(*, target: MaskTarget) -> dict:
-    """Everything an editor needs to start: the prediction, the ground truth and the current revision."""
+def prediction_of(*, target: MaskTarget) -> tuple[str, int] | None:
+    """The model's mask of the target and its model version id: the frame's result, or the image's newest
+    model mask (written by the still-image prediction task); None before the model has seen it."""
     if target.video is not None:
-        prediction = (
+        return (
             FrameResult.objects.filter(video=target.video, index=target.frame_index)
-            .values_list("mask_rle", flat=True).first()
+            .values_list("mask_rle", "model_version_id").first()
         )
-        ground_truth = None
-    else:
-        masks = Mask.objects.filter(image=target.image).order_by("-created_at", "-id")
-        prediction = masks.filter(source=MaskSource.MODEL).values_list("rle", flat=True).first()
-        ground_truth = masks.filter(source=MaskSource.GROUND_TRUTH).values_list("rle", flat=True).first()
+    return (
+        Mask.objects.filter(image=target.image, source=MaskSource.MODEL).order_by("-created_at", "-id")
+        .values_list("rle", "model_version_id").first()
+    )
+
+
+def mask_state(*, target: MaskTarget) -> dict:
+    """Everything an editor needs to start: the prediction, the ground truth and the current revision
+    (the current label is the revision, else the ground truth: webapp.annotations.labels)."""
+    prediction = prediction_of(target=target)
+    ground_truth = ground_truth_of(image=target.image) if target.image is not None else None
     return {
         "height": target.height,
         "width": target.width,
-        "prediction": prediction,
-        "ground_truth": ground_truth,
-        "current": revisions_of(target=target).first(),
+        "prediction": prediction[0] if prediction else None,
+        "ground_truth": ground_truth.rle if ground_truth else None,
+        "current": newest_revision(target=target),
     }
 
 
@@ -142,9 +117,7 @@ def correction_queue(*, user: User) -> list[dict]:
     """
     studies = study_list_visible(user=user).values("id")
     videos = Video.objects.filter(study__in=studies, status=VideoStatus.DONE)
-    corrected = set(
-        MaskRevision.objects.filter(video__in=videos).values_list("video_id", "frame_index").distinct()
-    )
+    corrected, labelled_images = labelled_targets(study_ids=studies)
     items: list[dict] = []
 
     def add_frame(video: Video, index: int, reason: str, score: float) -> None:
@@ -180,11 +153,8 @@ def correction_queue(*, user: User) -> list[dict]:
             break
 
     unlabelled = (
-        StillImage.objects.filter(study__in=studies)
-        .exclude(Exists(Mask.objects.filter(image=OuterRef("pk"), source=MaskSource.GROUND_TRUTH)))
-        .exclude(Exists(MaskRevision.objects.filter(image=OuterRef("pk"))))
-        .select_related("study__patient")
-        .order_by("id")
+        StillImage.objects.filter(study__in=studies).exclude(pk__in=labelled_images)
+        .select_related("study__patient").order_by("id")
     )
     for image in unlabelled[:CORRECTION_QUEUE_LIMIT]:
         items.append({"kind": "image", "video": None, "frame": None, "image": image.pk, "study": image.study_id,

@@ -78,3 +78,7 @@ class CorrectionItemSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="the video's or image's original file name")
     reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "low_confidence", "no_ground_truth"])
     score = serializers.FloatField(allow_null=True)
+
+
+class StudyExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["kvasir", "coco"])

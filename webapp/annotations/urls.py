@@ -10,4 +10,5 @@ urlpatterns = [
     path("videos/<int:video_id>/frames/<int:index>/revisions/", api.RevisionsView.as_view(), name="frame-revisions"),
     path("images/<int:image_id>/mask/", api.MaskStateView.as_view(), name="image-mask-state"),
     path("images/<int:image_id>/revisions/", api.RevisionsView.as_view(), name="image-revisions"),
+    path("studies/<int:study_id>/export/", api.StudyExportView.as_view(), name="study-export"),
 ]

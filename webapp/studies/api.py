@@ -1,5 +1,5 @@
 """Studies: GET/POST /api/studies/, GET /api/studies/{id}/, POST /api/studies/import/ (Kvasir-SEG zip),
-GET /api/studies/{id}/export/?format=kvasir|coco, GET /api/studies/{id}/images/, GET /api/images/{id}/image.png."""
+GET /api/studies/{id}/images/, GET /api/images/{id}/image.png. (The export reads labels: annotations/api.py.)"""
 
 from __future__ import annotations
 
@@ -8,24 +8,21 @@ import mimetypes
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.permissions import ClinicianWrites
-from webapp.studies.exporters import study_export_coco, study_export_kvasir
 from webapp.studies.importers import study_import_kvasir_upload
 from webapp.studies.selectors import (
     image_get_visible,
     still_image_jpeg,
     study_get_visible,
+    study_ground_truth_counts,
     study_images,
-    study_label_counts,
     study_list_filtered,
 )
 from webapp.studies.serializers import (
@@ -33,7 +30,6 @@ from webapp.studies.serializers import (
     KvasirImportSerializer,
     StillImageSerializer,
     StudyCreateSerializer,
-    StudyExportQuerySerializer,
     StudyFilterSerializer,
     StudyUpdateSerializer,
     StudyWithCountsSerializer,
@@ -127,34 +123,5 @@ class StudyImportView(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         study = study_import_kvasir_upload(owner=request.user, upload=fields.pop("file"), **fields)
-        study.images_count, study.ground_truth_count = study_label_counts(study=study)
+        study.images_count, study.ground_truth_count = study_ground_truth_counts(study=study)
         return Response(KvasirImportResultSerializer(study).data, status=status.HTTP_201_CREATED)
-
-
-class _IgnoreFormatParam(BaseContentNegotiation):
-    """DRF reads `?format=` as a renderer name; here it names the export format, and the answer is JSON or a zip."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class StudyExportView(APIView):
-    permission_classes = [ClinicianWrites]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _IgnoreFormatParam
-
-    @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["kvasir", "coco"], required=True)],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, (200, "application/json"): OpenApiTypes.OBJECT},
-    )
-    def get(self, request: Request, study_id: int) -> Response | FileResponse:
-        study = study_get_visible(user=request.user, study_id=study_id)
-        query = StudyExportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        if query.validated_data["format"] == "coco":
-            return Response(study_export_coco(study=study, user=request.user))
-        return FileResponse(study_export_kvasir(study=study, user=request.user), as_attachment=True,
-                            filename=f"study-{study.pk}-kvasir.zip", content_type="application/zip")

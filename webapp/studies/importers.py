@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 import cv2
+from celery import signature
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -76,6 +77,16 @@ def _check_bboxes(folder: Path, label: Callable[[Path], str]) -> int:
     return entries
 
 
+# The worker's task (webapp/videos/tasks.py), named rather than imported: studies never import videos.
+PREDICT_IMAGES_TASK = "videos.predict_images"
+
+
+def predict_images_enqueue(*, image_ids: list[int]) -> None:
+    """Queue the model's prediction of these still images. By name: a worker runs it (queue "gpu", routed in
+    settings); where the task is registered, CELERY_TASK_ALWAYS_EAGER runs it in process as any task."""
+    signature(PREDICT_IMAGES_TASK, kwargs={"image_ids": list(image_ids)}).delay()
+
+
 def study_import_kvasir(
     *,
     owner: User,
@@ -86,7 +97,8 @@ def study_import_kvasir(
     source_name: str | None = None,
     label: Callable[[Path], str] = str,
 ) -> Study:
-    """One study, one StillImage per image, a ground-truth Mask where masks/ has the same stem.
+    """One study, one StillImage per image, a ground-truth Mask where masks/ has the same stem; once committed,
+    the model's prediction of every image is queued (PREDICT_IMAGES_TASK), so the editor starts from one.
 
     All or nothing: on any bad file no row and no copied file remains. label turns a path into the name
     shown in error messages (a zip's member name rather than a temporary path).
@@ -96,6 +108,7 @@ def study_import_kvasir(
     pairs = _pairs(folder)[:limit]
     bboxes = _check_bboxes(folder, label)
     stored: list[str] = []
+    image_ids: list[int] = []
     try:
         with transaction.atomic():
             detail = {"import": "kvasir", "source": source_name, "images": len(pairs),
@@ -112,12 +125,15 @@ def study_import_kvasir(
                 height, width = image.shape[:2]
                 still = StillImage.objects.create(study=study, file=name, original_name=image_path.name,
                                                   width=width, height=height)
+                image_ids.append(still.pk)
                 if mask_path is not None:
                     mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
                     if mask is None or mask.shape != (height, width):
                         raise InvalidUpload(f"{label(mask_path)}: not a {width}x{height} mask image")
                     gt = rle.encode(mask > MASK_THRESHOLD)
                     Mask.objects.create(image=still, source=MaskSource.GROUND_TRUTH, rle=gt)
+            if image_ids:
+                transaction.on_commit(lambda: predict_images_enqueue(image_ids=image_ids))
     except BaseException:
         for name in stored:
             media.discard(name)

@@ -52,11 +52,11 @@ class StillImage(models.Model):
 class MaskSource(models.TextChoices):
     MODEL = "model", "Model version"
     GROUND_TRUTH = "ground_truth", "Ground truth"
-    PERSON = "person", "Person"
 
 
 class Mask(models.Model):
-    """A mask of a still image as COCO-style RLE (webapp.videos.rle), with where it came from."""
+    """A mask of a still image as COCO-style RLE (webapp.videos.rle) that no person drew: a model version's
+    prediction, or ground truth imported with the image. A person's mask is a MaskRevision (annotations)."""
 
     image = models.ForeignKey(StillImage, on_delete=models.CASCADE, related_name="masks")
     source = models.CharField(max_length=16, choices=MaskSource.choices)
@@ -67,13 +67,18 @@ class Mask(models.Model):
 
     class Meta:
         constraints = [
-            # The source names exactly one origin: a model version, a person, or neither (ground truth).
+            # The source names exactly one origin: a model version, or none (ground truth). Never a person.
             models.CheckConstraint(
                 condition=(
                     models.Q(source=MaskSource.MODEL, model_version__isnull=False, author__isnull=True)
-                    | models.Q(source=MaskSource.PERSON, model_version__isnull=True, author__isnull=False)
                     | models.Q(source=MaskSource.GROUND_TRUTH, model_version__isnull=True, author__isnull=True)
                 ),
                 name="mask_source_matches_origin",
+            ),
+            # One prediction per image and model version: the prediction task may run twice (a retry, a
+            # second import's message) and must not store the same prediction twice.
+            models.UniqueConstraint(
+                fields=["image", "model_version"], condition=models.Q(source=MaskSource.MODEL),
+                name="one_model_mask_per_version",
             ),
         ]

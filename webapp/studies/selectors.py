@@ -34,24 +34,12 @@ def study_get_visible(*, user: User, study_id: int) -> Study:
     return study
 
 
-def study_masks_for_export(*, study: Study) -> list[tuple[StillImage, Mask | None]]:
-    """Every image of the study with its newest ground-truth or person mask (None when it has neither).
-
-    Model masks are predictions, not labels, so they are never exported. Newest by creation time, then id.
-    """
-    images = list(StillImage.objects.filter(study=study).order_by("id"))
-    newest: dict[int, Mask] = {}
-    masks = Mask.objects.filter(image__study=study, source__in=[MaskSource.GROUND_TRUTH, MaskSource.PERSON])
-    for mask in masks.order_by("image_id", "-created_at", "-id"):
-        newest.setdefault(mask.image_id, mask)
-    return [(image, newest.get(image.pk)) for image in images]
-
-
-def study_label_counts(*, study: Study) -> tuple[int, int]:
-    """(images, images with a ground-truth or person mask)."""
+def study_ground_truth_counts(*, study: Study) -> tuple[int, int]:
+    """(images, images with imported ground truth): what an import brought. The current labels of a study,
+    people's revisions included, are webapp.annotations.labels' to count."""
     images = StillImage.objects.filter(study=study)
-    labelled = images.filter(masks__source__in=[MaskSource.GROUND_TRUTH, MaskSource.PERSON]).distinct()
-    return images.count(), labelled.count()
+    with_truth = images.filter(Exists(Mask.objects.filter(image=OuterRef("pk"), source=MaskSource.GROUND_TRUTH)))
+    return images.count(), with_truth.count()
 
 
 def _count(queryset: QuerySet, by: str) -> Coalesce:

@@ -68,5 +68,3 @@ class KvasirImportResultSerializer(StudySerializer):
         fields = [*StudySerializer.Meta.fields, "images", "ground_truth"]
 
 
-class StudyExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["kvasir", "coco"])

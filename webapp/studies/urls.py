@@ -3,7 +3,6 @@ from django.urls import path
 from webapp.studies.api import (
     ImageFileView,
     StudyDetailView,
-    StudyExportView,
     StudyImagesView,
     StudyImportView,
     StudyListCreateView,
@@ -13,7 +12,6 @@ urlpatterns = [
     path("studies/", StudyListCreateView.as_view(), name="study-list"),
     path("studies/import/", StudyImportView.as_view(), name="study-import"),
     path("studies/<int:study_id>/", StudyDetailView.as_view(), name="study-detail"),
-    path("studies/<int:study_id>/export/", StudyExportView.as_view(), name="study-export"),
     path("studies/<int:study_id>/images/", StudyImagesView.as_view(), name="study-images"),
     path("images/<int:image_id>/image.png", ImageFileView.as_view(), name="image-file"),
 ]

@@ -24,3 +24,18 @@ def process_video(video_id: int) -> None:
     except Exception as exc:
         video_fail(video_id=video_id, message=f"processing failed: {type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(
+    name="videos.predict_images",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+)
+def predict_images(image_ids: list[int]) -> None:
+    """The model's masks of still images (queued by the Kvasir import). Idempotent: a rerun adds nothing."""
+    from webapp.videos.stills import still_images_predict  # worker-only: it runs the engine
+
+    still_images_predict(image_ids=image_ids)

@@ -1,4 +1,5 @@
-"""GET /api/studies/{id}/export/?format=kvasir|coco: the newest label of each image, round trips, audit."""
+"""GET /api/studies/{id}/export/?format=kvasir|coco: the current label of each still image and corrected video
+frame, round trips, audit."""
 
 import io
 import zipfile
@@ -10,8 +11,11 @@ import pytest
 from tests.webapp.accounts.factories import make_user
 from tests.webapp.studies.factories import kvasir_zip, make_study
 from webapp.accounts.models import Role
+from webapp.annotations.labels import current_label, newest_revision
+from webapp.annotations.services import mask_revision_create
+from webapp.annotations.targets import MaskTarget
 from webapp.audit.models import Action, AuditEntry
-from webapp.studies.models import Mask, MaskSource, StillImage, Study
+from webapp.studies.models import StillImage, Study
 from webapp.studies.services import study_add_member
 from webapp.videos import rle
 
@@ -26,11 +30,11 @@ def _import(api_client, path) -> Study:
 
 
 def _masks_by_name(study: Study) -> dict[str, np.ndarray]:
-    """Each image's newest ground-truth or person mask, keyed by the image's file stem."""
+    """Each image's current label (its newest revision, else its ground truth), keyed by the image's file stem."""
     out = {}
     for still in StillImage.objects.filter(study=study):
-        mask = still.masks.exclude(source=MaskSource.MODEL).order_by("-created_at", "-id").first()
-        out[still.original_name.rsplit(".", 1)[0]] = rle.decode(mask.rle, still.height, still.width)
+        label = current_label(target=MaskTarget(image=still))
+        out[still.original_name.rsplit(".", 1)[0]] = rle.decode(label.rle, label.height, label.width)
     return out
 
 
@@ -39,11 +43,12 @@ def test_a_kvasir_export_reimports_to_the_same_masks(api_client, tmp_path):
     api_client.force_authenticate(doctor)
     kvasir_zip(tmp_path / "kv.zip")
     study = _import(api_client, tmp_path / "kv.zip")
-    # A person's correction of img1, newer than its ground truth: the export carries the correction.
+    # A person's correction of img1, saved as the editor saves it: the export carries it, not the ground truth.
     still = StillImage.objects.get(study=study, original_name="img1.jpg")
     corrected = np.zeros((40, 56), bool)
     corrected[3:9, 4:20] = True
-    Mask.objects.create(image=still, source=MaskSource.PERSON, author=doctor, rle=rle.encode(corrected))
+    mask_revision_create(target=MaskTarget(image=still), author=make_user(Role.ANNOTATOR),
+                         rle_text=rle.encode(corrected), based_on_id=None)
 
     response = api_client.get(f"/api/studies/{study.pk}/export/?format=kvasir")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
@@ -124,3 +129,74 @@ def test_unauthenticated_users_get_401_and_other_users_study_is_404(api_client):
         assert api_client.get(f"/api/studies/{study.pk}/export/?format={fmt}").status_code == 404
     assert api_client.get("/api/studies/999999/export/?format=coco").status_code == 404
     assert not AuditEntry.objects.filter(action=Action.EXPORT).exists()
+
+
+def _revise(target: MaskTarget, mask: np.ndarray, author, based_on=None):
+    return mask_revision_create(target=target, author=author, rle_text=rle.encode(mask),
+                                based_on_id=based_on.pk if based_on else None)
+
+
+def _square(height: int, width: int, top: int, size: int = 6) -> np.ndarray:
+    mask = np.zeros((height, width), bool)
+    mask[top:top + size, 10:10 + size] = True
+    return mask
+
+
+def test_corrected_video_frames_are_exported_as_images_with_their_masks(api_client, done_video, owner, annotator):
+    drawn = {}
+    for frame in (7, 2, 5):
+        drawn[frame] = _square(48, 64, top=frame)
+        _revise(MaskTarget(video=done_video, frame_index=frame), drawn[frame], annotator)
+    # A second revision of frame 5 supersedes the first in the export.
+    first = MaskTarget(video=done_video, frame_index=5)
+    drawn[5] = _square(48, 64, top=20)
+    _revise(first, drawn[5], annotator, based_on=newest_revision(target=first))
+    api_client.force_authenticate(owner)
+
+    response = api_client.get(f"/api/studies/{done_video.study_id}/export/?format=kvasir")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        stems = [f"v{done_video.pk}_f{i}" for i in (2, 5, 7)]
+        assert sorted(zf.namelist()) == sorted([f"images/{s}.jpg" for s in stems] + [f"masks/{s}.png" for s in stems])
+        for frame in (2, 5, 7):
+            image = cv2.imdecode(np.frombuffer(zf.read(f"images/v{done_video.pk}_f{frame}.jpg"), np.uint8),
+                                 cv2.IMREAD_COLOR)
+            mask = cv2.imdecode(np.frombuffer(zf.read(f"masks/v{done_video.pk}_f{frame}.png"), np.uint8),
+                                cv2.IMREAD_GRAYSCALE)
+            assert image.shape == (48, 64, 3) and np.array_equal(mask > 0, drawn[frame])
+
+    coco = api_client.get(f"/api/studies/{done_video.study_id}/export/?format=coco").json()
+    assert [(i["video_id"], i["frame_index"], i["width"], i["height"]) for i in coco["images"]] == [
+        (done_video.pk, frame, 64, 48) for frame in (2, 5, 7)]
+    assert len(coco["annotations"]) == 3
+    for ann in coco["annotations"]:
+        image = next(i for i in coco["images"] if i["id"] == ann["image_id"])
+        decoded = rle.decode(ann["segmentation"]["counts"], 48, 64)
+        assert np.array_equal(decoded, drawn[image["frame_index"]]) and ann["source"] == "revision"
+    assert AuditEntry.objects.filter(action=Action.EXPORT).latest("id").detail == {
+        "format": "coco", "images": 3, "masks": 3}
+
+
+def test_a_still_images_revision_supersedes_its_ground_truth_in_both_formats(api_client, tmp_path):
+    doctor = make_user()
+    api_client.force_authenticate(doctor)
+    truths = kvasir_zip(tmp_path / "kv.zip")
+    study = _import(api_client, tmp_path / "kv.zip")
+    still = StillImage.objects.get(study=study, original_name="img2.jpg")
+    corrected = _square(40, 56, top=1)
+    _revise(MaskTarget(image=still), corrected, make_user(Role.ANNOTATOR))
+
+    coco = api_client.get(f"/api/studies/{study.pk}/export/?format=coco").json()
+    by_file = {i["file_name"]: i["id"] for i in coco["images"]}
+    anns = {a["image_id"]: a for a in coco["annotations"]}
+    revised = anns[by_file["images/img2.jpg"]]
+    assert revised["source"] == "revision" and np.array_equal(rle.decode(revised["segmentation"]["counts"], 40, 56),
+                                                              corrected)
+    kept = anns[by_file["images/img0.jpg"]]
+    assert kept["source"] == "ground_truth"
+    assert np.array_equal(rle.decode(kept["segmentation"]["counts"], 40, 56), truths["img0.jpg"])
+
+    response = api_client.get(f"/api/studies/{study.pk}/export/?format=kvasir")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        exported = cv2.imdecode(np.frombuffer(zf.read("masks/img2.png"), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert np.array_equal(exported > 0, corrected)
