@@ -250,7 +250,8 @@ def _train(run: TrainingRun, lease: Lease) -> None:
     training_run_broadcast(TrainingRun.objects.get(pk=run.pk))
 
     def on_step(step: int, steps: int, loss: float) -> None:
-        progress.update(step=step, steps=steps, loss=round(loss, 5))
+        # epoch: the one in progress, counted from 1; step: steps done inside it (API.md, training runs).
+        progress.update(epoch=len(history) + 1, step=step, steps=steps, loss=round(loss, 5))
         if lease.due():
             lease.renew(progress=progress)
             training_run_broadcast(TrainingRun.objects.get(pk=run.pk))
@@ -261,7 +262,7 @@ def _train(run: TrainingRun, lease: Lease) -> None:
         history.append({"epoch": report.epoch, "loss": round(report.loss, 5),
                         "holdout_dice": round(report.val_dice, 5) if report.val_dice is not None else None,
                         "seconds": round(report.seconds, 1)})
-        progress.update(epoch=report.epoch, loss=round(report.loss, 5),
+        progress.update(epoch=report.epoch, step=progress.get("steps") or 0, loss=round(report.loss, 5),
                         holdout_dice=history[-1]["holdout_dice"])
         previous = TrainingRun.objects.filter(pk=run.pk).values_list("checkpoint_name", flat=True).first()
         try:

@@ -14,14 +14,15 @@ ROOT = Path(__file__).resolve().parents[3]
 WORKER_TIMEOUT_S = 120
 
 
-def start_worker(log_path: Path) -> subprocess.Popen:
+def start_worker(log_path: Path, queues: str = "gpu", env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A worker on `queues` (comma-separated); env: extra environment (e.g. a short training lease)."""
     db = connection.settings_dict  # the test database pytest-django created, e.g. test_polypscope
     env = dict(os.environ, PYTHONPATH=str(ROOT),
-               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}", **(env or {}))
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "gpu", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--pool", "solo",
          "--concurrency", "1", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
     )
 
 
