@@ -100,6 +100,15 @@ def training_runs_stale() -> list[int]:
     return list(stale.order_by("id").values_list("id", flat=True))
 
 
+def training_runs_unfinished() -> list[int]:
+    """Runs not in a final state (a restarted embedded server re-enqueues them: its memory broker forgot them).
+    Their lease is taken over at once: in one process, no other worker can hold it."""
+    runs = TrainingRun.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.EVALUATING))
+    ids = list(runs.order_by("id").values_list("id", flat=True))
+    runs.update(heartbeat_at=None)
+    return ids
+
+
 # --- pixels ---------------------------------------------------------------------------------------------
 
 

@@ -2,13 +2,14 @@
 
 Why one process: with no outside services there is no broker or channel layer that two processes could
 share (kombu's memory transport and channels' in-memory layer are per process). So the web server
-(daphne) and one Celery worker (a thread, solo pool, queue `gpu`) live in this process and share the
+(daphne) and two Celery workers (threads, solo pool: queue `gpu` for videos and still images, queue `train`
+for fine-tuning runs, so an admin can try the whole retraining loop) live in this process and share the
 in-memory broker and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then
-the worker; no child process is left behind because none is started.
+the workers; no child process is left behind because none is started.
 
 Startup: migrate, collect static files, ensure the `admin` user, register the default model, load the
-demo study once, start the worker (re-queueing videos a previous run left unfinished: the memory broker
-forgot them), then serve.
+demo study once, start the workers (re-queueing videos and training runs a previous run left unfinished: the
+memory broker forgot them; a run resumes from its last epoch), then serve.
 """
 
 from __future__ import annotations
@@ -64,16 +65,26 @@ class Command(BaseCommand):
         version = model_version_ensure_active()
         self.stdout.write(f"model: {version}")
 
-        worker = celery_app.WorkController(
-            pool="solo", concurrency=1, queues=["gpu"], loglevel="INFO",
-            without_heartbeat=True, without_mingle=True, without_gossip=True,  # no other workers to talk to
-        )
-        thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
-        thread.start()
+        # Two workers, as in production: videos on `gpu`, fine-tuning on `train`, so a run never holds up a video.
+        workers = [
+            celery_app.WorkController(
+                pool="solo", concurrency=1, queues=[queue], loglevel="INFO", hostname=f"{queue}@embedded",
+                without_heartbeat=True, without_mingle=True, without_gossip=True,  # no other workers to talk to
+            )
+            for queue in ("gpu", "train")
+        ]
+        threads = [threading.Thread(target=w.start, name=f"celery-{q}", daemon=True)
+                   for w, q in zip(workers, ("gpu", "train"), strict=True)]
+        for thread in threads:
+            thread.start()
+        from webapp.mlops.tasks import train_run
+        from webapp.mlops.trainer import training_runs_unfinished
         from webapp.videos.tasks import process_video
 
         for video_id in Video.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True):
             process_video.delay(video_id)  # resumes after its last stored frame
+        for run_id in training_runs_unfinished():
+            train_run.delay(run_id)  # the memory broker forgot it; resumes from its last epoch
 
         if not no_demo:
             study, created = demo_study_ensure(owner=admin, datasets=settings.DEMO_DATASETS)
@@ -97,10 +108,12 @@ class Command(BaseCommand):
         try:
             server.run()
         finally:
-            worker.stop(in_sighandler=False)
-            thread.join(WORKER_STOP_TIMEOUT_S)
+            for worker in workers:
+                worker.stop(in_sighandler=False)
+            for thread in threads:
+                thread.join(WORKER_STOP_TIMEOUT_S)
             self.stdout.write("stopped")
-            if thread.is_alive():
+            if any(thread.is_alive() for thread in threads):
                 # The worker is still inside a batch (or compiling the model). Finalising the interpreter
                 # under a thread in native torch code aborts the process (std::terminate), so leave now;
                 # SQLite rolls back the open batch and the video resumes from its last stored frame.
