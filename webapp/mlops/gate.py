@@ -29,8 +29,8 @@ _BATCH = 8
 
 
 def gate_rule() -> GateRule:
-    return GateRule(min_dice_gain=settings.GATE_MIN_DICE_GAIN, require_ci_above_zero=settings.GATE_REQUIRE_CI_ABOVE_ZERO,
-                    max_drop=settings.GATE_MAX_DROP)
+    return GateRule(min_dice_gain=settings.GATE_MIN_DICE_GAIN,
+                    require_ci_above_zero=settings.GATE_REQUIRE_CI_ABOVE_ZERO, max_drop=settings.GATE_MAX_DROP)
 
 
 def _predict(engine: Engine, images_rgb: list[np.ndarray], lease: Lease | None) -> tuple[list[np.ndarray], list[float]]:

@@ -186,7 +186,8 @@ def test_a_run_whose_worker_is_killed_resumes_from_its_last_epoch_on_another_wor
     assert run.attempts == 2
     # Every epoch once: the epochs done before the kill were kept, the rest trained after the resume.
     assert [h["epoch"] for h in run.history] == list(range(1, epochs + 1))
-    assert [h["epoch"] for h in run.history[: len(done_before)]] == done_before
+    # The epochs done before the kill are kept as they were (a restart from scratch would rewrite them, with
+    # other timings), and the training clock continues from the checkpoint's.
+    assert run.history[: len(done_before)] == killed.history
+    assert run.history[len(done_before)]["seconds"] > killed.history[-1]["seconds"]
     assert ModelVersion.objects.filter(training_run=run).count() == 1
-    log = log_path.read_text(errors="replace")
-    assert f"resum" in log.lower() or run.history[len(done_before)]["seconds"] >= killed.history[-1]["seconds"]
