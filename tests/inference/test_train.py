@@ -1,4 +1,4 @@
-"""Training: the learning-rate schedule, a tiny run end to end, and resuming a stopped run."""
+"""Training: the learning-rate schedule, the CLI's run end to end, resuming, and fit() on tensors."""
 
 from __future__ import annotations
 
@@ -7,13 +7,27 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+import torch
 
-from inference.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
-from inference.data import split_hash
+from inference.checkpoint import file_sha256, load_checkpoint, read_checkpoint, save_checkpoint
+from inference.data import list_samples, load_tensors, read_mask, read_rgb, split_hash
 from inference.errors import DatasetError
-from inference.models import build_model
-from inference.train import TrainConfig, lr_at, train
+from inference.models import ModelConfig, build_model
+from inference.train import (
+    EpochReport,
+    FitConfig,
+    TrainConfig,
+    arrays_to_tensors,
+    epoch_order,
+    fit,
+    lr_at,
+    replay_count,
+    train,
+)
+from tests.inference.factories import polyp_frame, write_dataset
 
 
 def _config(dataset: tuple[Path, Path], out: Path, **overrides) -> TrainConfig:
@@ -79,6 +93,7 @@ def test_the_best_checkpoint_loads_and_records_its_split_and_config(finished_run
     assert meta["input_size"] == 32
     assert meta["train_config"]["batch_size"] == 8
     assert meta["metrics"]["val_dice"] == pytest.approx(summary["best_val_dice"])
+    assert meta["version"] == f"scrnet-kvasir-32px-e{meta['epoch']}"  # names the best epoch
     assert type(model).__name__ == "SCRNet"
 
 
@@ -119,3 +134,192 @@ def test_training_with_fewer_images_than_a_batch_is_refused(
 ) -> None:
     with pytest.raises(DatasetError, match="fewer than one batch"):
         train(_config(synthetic_dataset, tmp_path / "out", batch_size=64), progress=False)
+
+
+# fit(): the library call the web app's training worker makes, on tensors in memory.
+
+TINY = ModelConfig(variant="baseline", widths=(4, 8, 8, 8, 8), decoder_widths=(8, 8, 4, 4))
+
+
+def _fit_config(**overrides) -> FitConfig:
+    base = FitConfig(size=32, epochs=2, batch_size=4, device="cpu", amp=False, seed=0)
+    return replace(base, **overrides)
+
+
+def _frames(n: int, seed: int = 0, shape: tuple[int, int] = (40, 48)) -> tuple[torch.Tensor, torch.Tensor]:
+    """n polyp frames of `shape` (H, W) as fit() takes them at 32 px."""
+    pairs = []
+    for i in range(n):
+        frame, mask = polyp_frame(*shape, center=(12 + 3 * i % 24, 14 + 2 * i % 12), seed=seed + i)
+        pairs.append((cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), mask))
+    return arrays_to_tensors(pairs, 32)
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return read_checkpoint(path)["state_dict"]
+
+
+def test_arrays_are_resized_exactly_as_dataset_files_are(tmp_path: Path) -> None:
+    write_dataset(tmp_path / "ds", 3, size=(40, 56))
+    samples = list_samples(tmp_path / "ds")
+    from_files = load_tensors(samples, 32)
+    from_arrays = arrays_to_tensors([(read_rgb(s.image), read_mask(s.mask)) for s in samples], 32)
+    assert from_arrays[0].shape == (3, 3, 32, 32) and from_arrays[0].dtype == torch.uint8
+    assert from_arrays[1].shape == (3, 1, 32, 32) and set(from_arrays[1].unique().tolist()) == {0, 1}
+    assert torch.equal(from_arrays[0], from_files[0]) and torch.equal(from_arrays[1], from_files[1])
+    with pytest.raises(DatasetError, match="differs from its image"):
+        arrays_to_tensors([(read_rgb(samples[0].image), np.zeros((3, 3), bool))], 32)
+
+
+def test_fit_trains_from_scratch_on_arrays_and_writes_last_and_candidate(tmp_path: Path) -> None:
+    cfg = _fit_config()
+    result = fit(
+        _frames(8), cfg, work_dir=tmp_path, version="v-test", val=_frames(2, seed=50), extra_meta={"run_id": 7}
+    )
+    assert (result.finished, result.stopped, result.epochs_done, result.device) == (True, False, 2, "cpu")
+    assert [row["epoch"] for row in result.history] == [1, 2]
+    for row in result.history:
+        assert set(row) == {"epoch", "loss", "val_dice", "seconds", "lr"}
+        assert row["loss"] > 0 and 0.0 <= row["val_dice"] <= 1.0
+    model, meta = load_checkpoint(result.candidate_path)
+    assert type(model).__name__ == "SCRNet"
+    assert meta["version"] == "v-test" and meta["input_size"] == 32 and meta["run_id"] == 7
+    assert meta["train_config"] == cfg.to_dict()
+    assert meta["metrics"] == {"val_dice": result.history[-1]["val_dice"]}  # the last epoch, not the best
+    assert "parent_sha256" not in meta
+    last = read_checkpoint(result.last_path)
+    assert last["epoch"] == 2 and last["step"] == 2 * (8 // 4)
+    assert all(torch.equal(w, _weights(result.candidate_path)[k]) for k, w in last["state_dict"].items())
+
+
+def test_fit_from_a_checkpoint_starts_from_its_weights_and_architecture(tmp_path: Path) -> None:
+    torch.manual_seed(123)
+    parent = tmp_path / "parent.pt"
+    save_checkpoint(parent, build_model(TINY), {"version": "parent", "input_size": 64})
+    # A learning rate of 1e-12 leaves the weights where they started, to within float rounding.
+    cfg = _fit_config(epochs=1, lr=1e-12, lr_min=1e-12, weight_decay=0.0)
+    result = fit(_frames(4), cfg, work_dir=tmp_path / "run", version="v-ft", init_from=parent)
+    model, meta = load_checkpoint(result.candidate_path)
+    assert meta["model_config"] == TINY.to_dict()  # not the default SCR-Net of cfg.variant
+    assert meta["train_config"]["variant"] == "baseline"
+    assert meta["parent_sha256"] == file_sha256(parent)
+    torch.manual_seed(cfg.seed)  # what a fresh start of this run would have been initialised with
+    fresh = build_model(TINY).state_dict()
+    start, trained = _weights(parent), _weights(result.candidate_path)
+    convs = [name for name, w in model.named_parameters() if w.ndim >= 2]  # BN starts at 1 and 0 in both
+    assert convs
+    for name in convs:
+        assert torch.allclose(trained[name], start[name], atol=1e-8), name
+        assert not torch.allclose(trained[name], fresh[name]), name
+
+
+def test_a_run_stopped_after_epoch_one_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path: Path) -> None:
+    cfg, train_t, val_t = _fit_config(), _frames(8), _frames(2, seed=50)
+    whole = fit(train_t, cfg, work_dir=tmp_path / "whole", version="v", val=val_t)
+
+    reports: list[EpochReport] = []
+    first = fit(
+        train_t, cfg, work_dir=tmp_path / "split", version="v", val=val_t,
+        on_epoch=reports.append, should_stop=lambda: len(reports) >= 1,
+    )  # fmt: skip
+    assert (first.stopped, first.finished, first.epochs_done) == (True, False, 1)
+    assert not first.candidate_path.exists()
+    assert read_checkpoint(first.last_path)["epoch"] == 1
+
+    reports.clear()
+    second = fit(train_t, cfg, work_dir=tmp_path / "split", version="v", val=val_t, on_epoch=reports.append)
+    assert [r.epoch for r in reports] == [2]  # it continued at the saved epoch
+    assert (second.finished, second.epochs_done) == (True, 2)
+    assert [row["epoch"] for row in second.history] == [1, 2]
+    assert [row["loss"] for row in second.history] == [row["loss"] for row in whole.history]
+    a, b = _weights(whole.candidate_path), _weights(second.candidate_path)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_should_stop_mid_epoch_drops_that_epoch_and_keeps_the_last_finished_one(tmp_path: Path) -> None:
+    steps: list[tuple[int, int]] = []
+    result = fit(
+        _frames(8), _fit_config(epochs=3), work_dir=tmp_path, version="v",
+        on_step=lambda i, n, loss: steps.append((i, n)), should_stop=lambda: len(steps) == 3,
+    )  # fmt: skip
+    assert steps == [(1, 2), (2, 2), (1, 2)]  # stopped before epoch 2's second step
+    assert (result.stopped, result.finished, result.epochs_done) == (True, False, 1)
+    assert [row["epoch"] for row in result.history] == [1]
+    last = read_checkpoint(result.last_path)
+    assert last["epoch"] == 1 and last["step"] == 2  # epoch 2's one step is not saved anywhere
+    assert not result.candidate_path.exists()
+
+
+def test_callbacks_get_each_step_and_epoch_with_their_numbers(tmp_path: Path) -> None:
+    steps: list[tuple[int, int, float]] = []
+    reports: list[EpochReport] = []
+
+    def on_epoch(report: EpochReport) -> None:
+        assert read_checkpoint(report.last_path)["epoch"] == report.epoch  # last.pt already holds it
+        reports.append(report)
+
+    # 10 images in batches of 4: 2 steps per epoch, the last 2 images dropped (BatchNorm).
+    result = fit(
+        _frames(10), _fit_config(), work_dir=tmp_path, version="v",
+        on_step=lambda *args: steps.append(args), on_epoch=on_epoch,
+    )  # fmt: skip
+    assert [(i, n) for i, n, _ in steps] == [(1, 2), (2, 2), (1, 2), (2, 2)]
+    assert [(r.epoch, r.epochs, r.val_dice) for r in reports] == [(1, 2, None), (2, 2, None)]
+    for report, row, (_, _, running) in zip(reports, result.history, steps[1::2], strict=True):
+        # The running loss after an epoch's last step is that epoch's mean loss.
+        assert report.loss == pytest.approx(running) == pytest.approx(row["loss"])
+        assert report.lr == row["lr"] and report.seconds == pytest.approx(row["seconds"], abs=0.05)
+    assert result.history[0]["val_dice"] is None
+
+
+def test_replay_draws_its_share_of_the_pool_each_epoch_without_replacement() -> None:
+    assert replay_count(10, 7, 0.3) == 3  # round(0.3 * 10)
+    assert replay_count(10, 7, 1.0) == 7  # 10 wanted, capped at the pool
+    assert replay_count(10, 7, 0.0) == 0
+    gen = torch.Generator().manual_seed(0)
+    draws = []
+    for _ in range(2):
+        order = epoch_order(10, 7, 3, gen)
+        assert len(order) == 13 and len(set(order.tolist())) == 13
+        assert sorted(i for i in order.tolist() if i < 10) == list(range(10))
+        replayed = sorted(i - 10 for i in order.tolist() if i >= 10)
+        assert len(replayed) == 3 and all(0 <= j < 7 for j in replayed)
+        draws.append(replayed)
+    assert draws[0] != draws[1]  # drawn anew each epoch (seeded: these two differ)
+
+
+def test_fit_trains_on_the_union_of_train_and_drawn_replay(tmp_path: Path) -> None:
+    steps: list[tuple[int, int]] = []
+    pool = _frames(6, seed=100)
+    # 8 train + round(0.5 * 8) = 4 replay = 12 images: 3 batches of 4 per epoch (2 without replay).
+    result = fit(
+        _frames(8), _fit_config(epochs=1, replay_ratio=0.5), work_dir=tmp_path, version="v", replay=pool,
+        on_step=lambda i, n, loss: steps.append((i, n)),
+    )  # fmt: skip
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+    assert read_checkpoint(result.last_path)["step"] == 3
+
+
+def test_a_train_set_smaller_than_a_batch_trains_as_one_batch(tmp_path: Path) -> None:
+    steps: list[tuple[int, int]] = []
+    result = fit(
+        _frames(3), _fit_config(batch_size=8), work_dir=tmp_path, version="v",
+        on_step=lambda i, n, loss: steps.append((i, n)),
+    )  # fmt: skip
+    assert steps == [(1, 1), (1, 1)] and result.finished
+    with pytest.raises(DatasetError, match="at least 2"):
+        fit(_frames(1), _fit_config(), work_dir=tmp_path / "one", version="v")
+
+
+def test_resuming_a_run_of_another_size_is_refused(tmp_path: Path) -> None:
+    fit(_frames(4), _fit_config(epochs=1), work_dir=tmp_path, version="v")
+    pairs = [(np.zeros((48, 48, 3), np.uint8), np.zeros((48, 48), bool))] * 4
+    with pytest.raises(DatasetError, match="another size"):
+        fit(arrays_to_tensors(pairs, 48), _fit_config(size=48), work_dir=tmp_path, version="v")
+
+
+def test_fit_refuses_best_selection_without_val_and_meta_that_overrides_its_own() -> None:
+    with pytest.raises(ValueError, match="needs a validation set"):
+        fit(_frames(4), _fit_config(), work_dir=Path("unused"), version="v", select_best=True)
+    with pytest.raises(ValueError, match="may not set version"):
+        fit(_frames(4), _fit_config(), work_dir=Path("unused"), version="v", extra_meta={"version": "x"})
