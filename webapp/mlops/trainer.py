@@ -14,7 +14,7 @@ import shutil
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from django.utils import timezone
 from inference.checkpoint import file_sha256, read_checkpoint
 from inference.data import list_samples, load_tensors, select
 from inference.errors import DatasetError
-from inference.train import EpochReport, FitConfig, arrays_to_tensors, fit
+from inference.train import FINETUNE_DEFAULTS, EpochReport, arrays_to_tensors, fit
 from webapp import media
 from webapp.mlops.engines import checkpoint_file
 from webapp.mlops.models import ModelVersion, RunStatus, SnapshotExample, Split, TrainingRun
@@ -247,10 +247,10 @@ def _train(run: TrainingRun, lease: Lease) -> None:
             shutil.copyfileobj(src, out, 1024 * 1024)
     base_path = checkpoint_file(run.base_model)
     variant = read_checkpoint(base_path).get("model_config", {}).get("variant", "scrnet")
-    cfg = FitConfig(variant=variant, size=size, epochs=int(config["epochs"]), batch_size=int(config["batch_size"]),
-                    lr=float(config["lr"]), lr_min=float(config["lr"]) / 100, warmup_epochs=0.2,
-                    replay_ratio=float(config.get("replay_ratio") or 0.0), device=settings.TRAINING_DEVICE,
-                    seed=run.pk)
+    # The run's config over the fine-tuning recipe (inference.train.FINETUNE_DEFAULTS: short warmup, low lr).
+    cfg = replace(FINETUNE_DEFAULTS, variant=variant, size=size, epochs=int(config["epochs"]),
+                  batch_size=int(config["batch_size"]), lr=float(config["lr"]), lr_min=float(config["lr"]) / 100,
+                  replay_ratio=float(config.get("replay_ratio") or 0.0), device=settings.TRAINING_DEVICE, seed=run.pk)
     history = list(run.history)
     progress = {"phase": "training", "epoch": len(history), "epochs": cfg.epochs, "step": 0, "steps": None,
                 "loss": history[-1]["loss"] if history else None,
