@@ -56,6 +56,13 @@ class MaskRevision(models.Model):
     width = models.PositiveIntegerField()
     rle = models.TextField()  # compressed COCO counts, column-major (webapp.videos.rle)
     note = models.CharField(max_length=500, blank=True)
+    # Provenance: the model version whose prediction of the target the person saw (the frame's FrameResult,
+    # the image's newest model Mask; NULL when there was none), and the Dice between that prediction and this
+    # mask (1 when both are empty). On a target's first revision, how far the person had to correct the model.
+    model_version = models.ForeignKey(
+        "mlops.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prediction_dice = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

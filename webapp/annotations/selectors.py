@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+import numpy as np
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from webapp.accounts.models import User
 from webapp.annotations.labels import ground_truth_of, labelled_targets, newest_revision
 from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
 from webapp.annotations.targets import MaskTarget
+from webapp.annotations.temporal import temporal_inconsistency
 from webapp.studies.models import Mask, MaskSource, StillImage
 from webapp.studies.selectors import image_get_visible, study_list_visible
 from webapp.videos.events import LOW_SCORE, frames_for
@@ -22,6 +24,8 @@ UNCERTAIN_BAND = (LOW_SCORE, 0.7)
 # alike, and correcting one of them teaches the model as much as correcting all.
 LOW_CONFIDENCE_PER_VIDEO = 20
 LOW_CONFIDENCE_SPACING_S = 1.0
+# Temporally inconsistent frames per video, capped and spaced like the band, for the same reason.
+TEMPORAL_PER_VIDEO = 20
 # The correction queue is built in Python from several sources; past this many items nobody scrolls.
 CORRECTION_QUEUE_LIMIT = 500
 
@@ -107,13 +111,27 @@ def review_queue(*, user: User) -> QuerySet[PolypEvent]:
     )
 
 
+def _spaced(frames: list[tuple[int, float]], spacing: int, cap: int) -> list[tuple[int, float]]:
+    """The first `cap` frames of `frames` (index, score), in their order, each `spacing` frames from those kept."""
+    chosen: list[tuple[int, float]] = []
+    for index, score in frames:
+        if len(chosen) >= cap:
+            break
+        if all(abs(index - c) >= spacing for c, _ in chosen):
+            chosen.append((index, score))
+    return chosen
+
+
 def correction_queue(*, user: User) -> list[dict]:
     """Frames and images that need a person's mask, most useful first, none already corrected:
     1. peak frames of events judged false positive (the model drew a polyp that is not there),
     2. peak frames of events judged uncertain,
-    3. frames whose score lies in UNCERTAIN_BAND (the model hesitated), at most LOW_CONFIDENCE_PER_VIDEO
+    3. temporally inconsistent frames (webapp.annotations.temporal: the mask appears, vanishes or jumps for
+       one frame while its neighbours agree: a confident error the band misses), at most TEMPORAL_PER_VIDEO
+       a video, spaced LOW_CONFIDENCE_SPACING_S apart, strongest first,
+    4. frames whose score lies in UNCERTAIN_BAND (the model hesitated), at most LOW_CONFIDENCE_PER_VIDEO
        a video, spaced LOW_CONFIDENCE_SPACING_S apart, most uncertain first,
-    4. still images with neither ground truth nor a revision.
+    5. still images with neither ground truth nor a revision.
     """
     studies = study_list_visible(user=user).values("id")
     videos = Video.objects.filter(study__in=studies, status=VideoStatus.DONE)
@@ -139,18 +157,26 @@ def correction_queue(*, user: User) -> list[dict]:
                 add_frame(event.video, event.peak_index, reason, event.peak_score)
 
     low, high = UNCERTAIN_BAND
+    band: list[tuple[Video, int, float]] = []
     for video in videos.order_by("created_at", "id"):
         spacing = frames_for(LOW_CONFIDENCE_SPACING_S, video.fps)
-        band = FrameResult.objects.filter(video=video, score__gte=low, score__lt=high).values_list("index", "score")
-        chosen: list[int] = []
-        for index, score in sorted(band, key=lambda row: abs(row[1] - 0.5)):
-            if len(chosen) >= LOW_CONFIDENCE_PER_VIDEO:
-                break
-            if all(abs(index - c) >= spacing for c in chosen):
-                chosen.append(index)
-                add_frame(video, index, "low_confidence", score)
-        if len(items) >= CORRECTION_QUEUE_LIMIT:
+        rows = FrameResult.objects.filter(video=video).order_by("index").values_list("index", "score", "area")
+        if not rows:
+            continue
+        index, score, area = (np.asarray(column) for column in zip(*rows, strict=True))
+        strength = temporal_inconsistency(score, area)
+        # Only frames whose neighbours are the adjacent frames (a finished video has every frame).
+        strength[1:-1] *= (index[2:] - index[:-2]) == 2
+        jumps = [(int(index[i]), float(score[i])) for i in np.argsort(-strength, kind="stable") if strength[i] > 0]
+        for i, s in _spaced(jumps, spacing, TEMPORAL_PER_VIDEO):
+            add_frame(video, i, "temporal_inconsistency", s)
+        in_band = [(int(i), float(s)) for i, s in zip(index, score, strict=True) if low <= s < high]
+        uncertain_first = sorted(in_band, key=lambda row: abs(row[1] - 0.5))
+        band.extend((video, i, s) for i, s in _spaced(uncertain_first, spacing, LOW_CONFIDENCE_PER_VIDEO))
+        if len(items) + len(band) >= CORRECTION_QUEUE_LIMIT:
             break
+    for video, i, s in band:  # after every video's confident errors
+        add_frame(video, i, "low_confidence", s)
 
     unlabelled = (
         StillImage.objects.filter(study__in=studies).exclude(pk__in=labelled_images)
@@ -161,3 +187,18 @@ def correction_queue(*, user: User) -> list[dict]:
                       "patient_pseudo_id": image.study.patient.pseudo_id, "name": image.original_name,
                       "reason": "no_ground_truth", "score": None})
     return items[:CORRECTION_QUEUE_LIMIT]
+
+
+def corrections_by_model_version() -> dict[int, dict]:
+    """Per model version id: {"count": targets whose first revision corrected its prediction, "mean_dice": the
+    mean Dice of those predictions and the people's masks (None when none has one)}.
+
+    Only a target's first revision counts: it is the one drawn on the model's own output; later revisions
+    refine a person's mask.
+    """
+    rows = (
+        MaskRevision.objects.filter(based_on__isnull=True, model_version__isnull=False)
+        .values("model_version_id").order_by("model_version_id")
+        .annotate(count=Count("id"), mean_dice=Avg("prediction_dice"))
+    )
+    return {row["model_version_id"]: {"count": row["count"], "mean_dice": row["mean_dice"]} for row in rows}

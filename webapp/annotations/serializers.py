@@ -49,8 +49,13 @@ class RevisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MaskRevision
-        fields = ["id", "based_on", "author", "created_at", "height", "width", "rle", "note"]
+        fields = ["id", "based_on", "author", "created_at", "height", "width", "rle", "note", "model_version",
+                  "prediction_dice"]
         read_only_fields = fields
+        extra_kwargs = {
+            "model_version": {"help_text": "the model version whose prediction was corrected (null: none)"},
+            "prediction_dice": {"help_text": "Dice of that prediction and this mask (1 when both are empty)"},
+        }
 
 
 class RevisionCreateSerializer(serializers.Serializer):
@@ -76,7 +81,8 @@ class CorrectionItemSerializer(serializers.Serializer):
     study = serializers.IntegerField()
     patient_pseudo_id = serializers.CharField()
     name = serializers.CharField(help_text="the video's or image's original file name")
-    reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "low_confidence", "no_ground_truth"])
+    reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "temporal_inconsistency",
+                                              "low_confidence", "no_ground_truth"])
     score = serializers.FloatField(allow_null=True)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.db import IntegrityError, transaction
 
+from inference.metrics import image_metrics
 from webapp.accounts.models import User
 from webapp.annotations.models import MaskRevision, Verdict
-from webapp.annotations.selectors import MaskTarget, revisions_of
+from webapp.annotations.selectors import MaskTarget, prediction_of, revisions_of
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, DomainError
@@ -45,9 +47,10 @@ def mask_revision_create(
     was saved since, raises RevisionConflict carrying it, and nothing is written.
     """
     try:
-        rle.decode(rle_text, target.height, target.width)
+        drawn = rle.decode(rle_text, target.height, target.width)
     except ValueError as exc:
         raise DomainError(f"the mask does not fit the {target.height} x {target.width} image: {exc}") from exc
+    model_version_id, prediction_dice = _provenance(target, drawn)
     try:
         with transaction.atomic():
             # Lock the target's row: saves on one target queue here, so the check below sees the truth.
@@ -60,7 +63,8 @@ def mask_revision_create(
                 raise _conflict(current)
             revision = MaskRevision.objects.create(
                 **target.fields(), based_on=current, author=author, height=target.height, width=target.width,
-                rle=rle_text, note=note.strip()[:500],
+                rle=rle_text, note=note.strip()[:500], model_version_id=model_version_id,
+                prediction_dice=prediction_dice,
             )
             audit_record(actor=author, action=Action.MASK_CORRECT, target=revision,
                          detail={**target.describe(), "based_on": based_on_id})
@@ -69,6 +73,16 @@ def mask_revision_create(
         # kept so that any database refuses a fork of the history).
         raise _conflict(revisions_of(target=target).first()) from None
     return revision
+
+
+def _provenance(target: MaskTarget, drawn: np.ndarray) -> tuple[int | None, float | None]:
+    """(the model version whose prediction the person corrected, Dice of that prediction and the drawn mask)."""
+    prediction = prediction_of(target=target)
+    if prediction is None:
+        return None, None
+    text, model_version_id = prediction
+    predicted = rle.decode(text, target.height, target.width)
+    return model_version_id, round(image_metrics(predicted, drawn)["dice"], 6)  # 1 when both are empty
 
 
 def _conflict(current: MaskRevision | None) -> RevisionConflict:
