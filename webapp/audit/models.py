@@ -14,6 +14,7 @@ class Action(models.TextChoices):
     VIDEO_UPLOAD = "video_upload", "Video uploaded"
     VIDEO_CANCEL = "video_cancel", "Video processing cancelled"
     VIDEO_DELETE = "video_delete", "Video deleted"
+    VIDEO_REPROCESS = "video_reprocess", "Video reprocessed with the active model"
     VERDICT = "verdict", "Verdict on an event"
     MASK_CORRECT = "mask_correct", "Mask corrected"
     EXPORT = "export", "Export"

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.accounts.permissions import AdminWrites, ClinicianWrites
+from webapp.accounts.permissions import AdminWrites, ClinicianWrites, IsAdminRole
 from webapp.annotations.selectors import events_with_verdicts
 from webapp.annotations.serializers import EventSerializer
 from webapp.media import local_path
@@ -38,7 +38,7 @@ from webapp.videos.serializers import (
     VideoSerializer,
     VideoUploadSerializer,
 )
-from webapp.videos.services import video_cancel, video_delete, video_upload
+from webapp.videos.services import video_cancel, video_delete, video_reprocess, video_upload
 
 
 class StudyVideosView(generics.ListAPIView):
@@ -131,6 +131,17 @@ class VideoCancelView(APIView):
     @extend_schema(request=None, responses=VideoSerializer)
     def post(self, request: Request, video_id: int) -> Response:
         video = video_cancel(video=video_get_visible(user=request.user, video_id=video_id), user=request.user)
+        return Response(VideoSerializer(video).data)
+
+
+class VideoReprocessView(APIView):
+    """Process the video again with the active model (admins); its verdicts and corrections stay."""
+
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(request=None, responses=VideoSerializer)
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_reprocess(video=video_get_visible(user=request.user, video_id=video_id), user=request.user)
         return Response(VideoSerializer(video).data)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from inference.engine import Engine
@@ -172,6 +172,32 @@ def video_cancel(*, video: Video, user: User) -> Video:
         video.finished_at = timezone.now()
         video.save(update_fields=["status", "finished_at"])
         audit_record(actor=user, action=Action.VIDEO_CANCEL, target=video)
+    broadcast(video.pk, _status_message(video))
+    return video
+
+
+def video_reprocess(*, video: Video, user: User) -> Video:
+    """Queue a finished (or failed, or cancelled) video to be processed again with the active model version.
+
+    Its frame results are replaced; its verdicts stay (carried over to the new events, _store_events) and so do
+    its corrections (mask revisions are keyed by frame, not by result). Audited with both versions.
+    """
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status in ACTIVE_STATUSES:
+            raise Conflict(f"the video is {video.status}; wait until it is done, or cancel it first")
+        active = model_version_ensure_active()
+        if video.status == VideoStatus.DONE and video.model_version_id == active.pk:
+            raise Conflict(f"the video was processed with the active model ({active.version}) already")
+        previous = video.model_version
+        FrameResult.objects.filter(video=video).delete()
+        video.status, video.model_version, video.error = VideoStatus.QUEUED, None, ""
+        video.frames_done, video.processing_fps, video.started_at, video.finished_at = 0, None, None, None
+        video.save(update_fields=["status", "model_version", "error", "frames_done", "processing_fps", "started_at",
+                                  "finished_at"])
+        audit_record(actor=user, action=Action.VIDEO_REPROCESS, target=video,
+                     detail={"previous_model": previous.pk if previous else None, "model": active.pk})
+        transaction.on_commit(lambda: _enqueue(video.pk))
     broadcast(video.pk, _status_message(video))
     return video
 
@@ -332,26 +358,54 @@ def _next_index(video: Video) -> int:
     return 0 if last is None else last + 1
 
 
+# Judged events are parked at these indices while they are rewritten (PositiveIntegerField holds up to 2**31 - 1;
+# no video has two billion frames), so their starts cannot collide with each other on the way.
+_PARKED = 2_000_000_000
+
+
+def _overlap(a: PolypEvent, b: Event) -> int:
+    return max(0, min(a.end_index, b.end) - max(a.start_index, b.start) + 1)
+
+
 def _store_events(video: Video, events: list[Event]) -> None:
     """Replace the video's events with `events`. While frames arrive an event may still grow or merge with
-    the next, so the stored set is replaced, not appended to (verdicts wait until the video is done)."""
+    the next, so the stored set is replaced, not appended to (verdicts wait until the video is done).
+
+    Judged events keep their verdicts (a reprocessed video, webapp/videos/services.video_reprocess): each new
+    event takes over the judged events it overlaps (the one overlapping most keeps its row, the verdicts of the
+    others move to it); a judged event that no new event overlaps stays as it was, with its verdicts.
+    """
     fps = video.fps or 0.0
+
+    def fields(e: Event) -> dict:
+        return {"start_index": e.start, "end_index": e.end, "peak_index": e.peak, "peak_score": e.peak_score,
+                "start_s": e.start / fps if fps else 0.0, "end_s": (e.end + 1) / fps if fps else 0.0}
+
     with transaction.atomic():
-        PolypEvent.objects.filter(video=video).delete()
-        PolypEvent.objects.bulk_create(
-            [
-                PolypEvent(
-                    video=video,
-                    start_index=e.start,
-                    end_index=e.end,
-                    peak_index=e.peak,
-                    peak_score=e.peak_score,
-                    start_s=e.start / fps if fps else 0.0,
-                    end_s=(e.end + 1) / fps if fps else 0.0,
-                )
-                for e in events
-            ]
-        )
+        current = PolypEvent.objects.filter(video=video)
+        judged = list(current.filter(Exists(Verdict.objects.filter(event=OuterRef("pk")))).order_by("start_index"))
+        current.exclude(pk__in=[e.pk for e in judged]).delete()
+        for i, e in enumerate(judged):
+            PolypEvent.objects.filter(pk=e.pk).update(start_index=_PARKED + i, peak_index=_PARKED + i,
+                                                      end_index=_PARKED + i)
+        taken: set[int] = set()
+        fresh = []
+        for new in events:
+            overlapping = [e for e in judged if e.pk not in taken and _overlap(e, new) > 0]
+            if not overlapping:
+                fresh.append(PolypEvent(video=video, **fields(new)))
+                continue
+            keeper = max(overlapping, key=lambda e: _overlap(e, new))
+            others = [e.pk for e in overlapping if e.pk != keeper.pk]
+            Verdict.objects.filter(event_id__in=others).update(event=keeper)
+            PolypEvent.objects.filter(pk__in=others).delete()
+            PolypEvent.objects.filter(pk=keeper.pk).update(**fields(new))
+            taken.update(e.pk for e in overlapping)
+        for e in judged:
+            if e.pk not in taken:  # no new event where it was: it stays, as judged
+                PolypEvent.objects.filter(pk=e.pk).update(start_index=e.start_index, peak_index=e.peak_index,
+                                                          end_index=e.end_index)
+        PolypEvent.objects.bulk_create(fresh)
 
 
 def video_finish(*, video: Video, scores: list[float], frames: int, rate: float) -> None:
