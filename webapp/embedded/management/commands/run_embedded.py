@@ -2,8 +2,9 @@
 
 Why one process: with no outside services there is no broker or channel layer that two processes could
 share (kombu's memory transport and channels' in-memory layer are per process). So the web server
-(daphne) and two Celery workers (threads, solo pool: queue `gpu` for videos and still images, queue `train`
-for fine-tuning runs, so an admin can try the whole retraining loop) live in this process and share the
+(daphne) and one Celery worker (a thread with a pool of two task threads, consuming queue `gpu` for videos
+and still images and queue `train` for fine-tuning runs, so an admin can try the whole retraining loop while
+videos keep being processed) live in this process and share the
 in-memory broker and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then
 the workers; no child process is left behind because none is started.
 
@@ -65,18 +66,15 @@ class Command(BaseCommand):
         version = model_version_ensure_active()
         self.stdout.write(f"model: {version}")
 
-        # Two workers, as in production: videos on `gpu`, fine-tuning on `train`, so a run never holds up a video.
-        workers = [
-            celery_app.WorkController(
-                pool="solo", concurrency=1, queues=[queue], loglevel="INFO", hostname=f"{queue}@embedded",
-                without_heartbeat=True, without_mingle=True, without_gossip=True,  # no other workers to talk to
-            )
-            for queue in ("gpu", "train")
-        ]
-        threads = [threading.Thread(target=w.start, name=f"celery-{q}", daemon=True)
-                   for w, q in zip(workers, ("gpu", "train"), strict=True)]
-        for thread in threads:
-            thread.start()
+        # One worker thread consuming both queues with two task threads, so a fine-tuning run (`train`) never holds
+        # up a video (`gpu`), as with production's separate workers. (Two WorkControllers in one process do not
+        # share kombu's memory transport: the second one starved the first.)
+        worker = celery_app.WorkController(
+            pool="threads", concurrency=2, queues=["gpu", "train"], loglevel="INFO",
+            without_heartbeat=True, without_mingle=True, without_gossip=True,  # no other workers to talk to
+        )
+        thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
+        thread.start()
         from webapp.mlops.tasks import train_run
         from webapp.mlops.trainer import training_runs_unfinished
         from webapp.videos.tasks import process_video
@@ -108,12 +106,10 @@ class Command(BaseCommand):
         try:
             server.run()
         finally:
-            for worker in workers:
-                worker.stop(in_sighandler=False)
-            for thread in threads:
-                thread.join(WORKER_STOP_TIMEOUT_S)
+            worker.stop(in_sighandler=False)
+            thread.join(WORKER_STOP_TIMEOUT_S)
             self.stdout.write("stopped")
-            if any(thread.is_alive() for thread in threads):
+            if thread.is_alive():
                 # The worker is still inside a batch (or compiling the model). Finalising the interpreter
                 # under a thread in native torch code aborts the process (std::terminate), so leave now;
                 # SQLite rolls back the open batch and the video resumes from its last stored frame.
