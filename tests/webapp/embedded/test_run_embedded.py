@@ -162,7 +162,9 @@ def test_it_serves_the_demo_study_processes_uploads_and_stops_cleanly(tmp_path: 
         token = _request(server.url("/api/auth/token/"), data=login)["token"]
 
         studies = _request(server.url("/api/studies/"), token=token)["results"]
-        assert [s["patient_pseudo_id"] for s in studies] == ["DEMO-0001"]
+        # The demo study with the video, and three more patients' labelled images for the retraining loop.
+        assert sorted(s["patient_pseudo_id"] for s in studies) == ["DEMO-0001", "DEMO-0002", "DEMO-0003", "DEMO-0004"]
+        studies = [s for s in studies if s["patient_pseudo_id"] == "DEMO-0001"]
         videos = _request(server.url(f"/api/studies/{studies[0]['id']}/videos/"), token=token)["results"]
         assert len(videos) == 1
         deadline = time.monotonic() + DONE_TIMEOUT_S
@@ -171,6 +173,17 @@ def test_it_serves_the_demo_study_processes_uploads_and_stops_cleanly(tmp_path: 
             assert time.monotonic() < deadline, f"demo video not done after {DONE_TIMEOUT_S} s:\n{server.log}"
             time.sleep(0.5)
         assert demo["frames_done"] == demo["frame_count"] > 0
+
+        # The retraining loop with no outside services: a run on the demo's labels, trained and gated by the
+        # embedded `train` queue.
+        run = _request(server.url("/api/training-runs/"), token=token, data=b"{}")
+        assert run["status"] == "queued", run
+        while (run := _request(server.url(f"/api/training-runs/{run['id']}/"), token=token))["status"] in {
+                "queued", "running", "evaluating"}:
+            assert time.monotonic() < deadline + DONE_TIMEOUT_S, f"run not done:\n{server.log}"
+            time.sleep(0.5)
+        assert run["status"] == "succeeded" and run["gate"] is not None, (run, server.log)
+        assert run["snapshot"]["train_examples"] > 0 and run["snapshot"]["holdout_examples"] > 0
 
         # An upload over HTTP, watched on the websocket: the worker thread's broadcasts reach the server's loop.
         clip = write_sample_video(tmp_path / "clip.mp4", frames=400, size=(160, 128))
