@@ -30,6 +30,19 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
                              defaults to SQLite in <repo>/.data, the broker is in memory, the Celery worker
                              and the channel layer live in the web process (`manage.py run_embedded`).
     POLYPSCOPE_DATASETS      where `run_embedded` looks for the demo study's data, default <repo>/../shared/datasets
+  The retraining loop (webapp/mlops/):
+    TRAINING_EPOCHS / TRAINING_LR / TRAINING_SIZE / TRAINING_BATCH / TRAINING_REPLAY_RATIO  the fine-tuning form's
+                             defaults (2, 2e-4, 256, 8, 0.25: 500 corrected frames within 15 min on 2 CPU cores)
+    TRAINING_DEVICE          auto | cpu | cuda for fine-tuning and the gate, default auto
+    TRAINING_HOLDOUT_FRACTION  share of patients in the fixed holdout, default 0.2 (assigned once per patient)
+    TRAINING_LEASE_S         a training worker renews its lease on a run within this time, default 120; an expired
+                             lease lets another worker resume the run (and the reconciler, Celery beat, re-enqueue it)
+    TRAINING_WORK_DIR        the training worker's scratch folder, default <repo>/.data/training
+    TRAINING_BASE_DATASET    Kvasir-SEG style folder mixed in as replay and scored by the gate (its fixed split's
+                             train and test parts); default <POLYPSCOPE_DATASETS>/kvasir-seg when present, "-": none
+    CHECKPOINT_CACHE_DIR     local copies of fine-tuned checkpoints (kept in the media storage), default .data/checkpoints
+    GATE_MIN_DICE_GAIN (0.01) / GATE_REQUIRE_CI_ABOVE_ZERO (on) / GATE_MAX_DROP (0.01) / GATE_BOOTSTRAP_SAMPLES (2000)
+    GATE_BASE_TEST_LIMIT     images of the base test split the gate scores, default 0 (all)
 """
 
 from __future__ import annotations
@@ -285,6 +298,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message not acknowledged within this time is handed to another worker (acks_late): longer than
 # the longest video takes to process (a 1-hour 25 fps video at 25 FPS on CPU takes an hour).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 4 * 3600)}
+
+# Celery beat (`celery -A webapp beat`): the reconciler re-enqueues fine-tuning runs whose worker died (their
+# lease expired), whatever became of their message (a broker restarted empty, a visibility timeout of hours).
+CELERY_BEAT_SCHEDULE = {
+    "recover-training-runs": {"task": "mlops.recover_runs", "schedule": float(env_int("TRAINING_LEASE_S", 120))},
+}
 
 # Password of the `admin` user that `manage.py ensure_admin` creates; empty: generated and printed once.
 ADMIN_PASSWORD = env_str("POLYPSCOPE_ADMIN_PASSWORD", "")
