@@ -4,7 +4,8 @@ A checkpoint is a torch.save'd dict:
     format        "polypscope-checkpoint/1"
     version       human-readable model version (e.g. "scrnet-kvasir-448px-2026.11.25")
     model_config  ModelConfig.to_dict(); the network is rebuilt from it
-    train_config  the TrainConfig of the run (absent for hand-made checkpoints)
+    train_config  the FitConfig of the run (absent for hand-made checkpoints)
+    parent_sha256 the checkpoint a fine-tuning run started from (fit(init_from=...)), when there was one
     input_size    side in pixels the model was trained at (the engine resizes to it)
     split_hash    sha256 of the split file the run used
     metrics       validation / test numbers at save time
