@@ -79,6 +79,10 @@ class FitConfig:
     device: str = "auto"
     amp: bool = True  # bf16 autocast where the device supports it
     replay_ratio: float = 0.0  # replay images drawn per epoch, as a multiple of the train set size
+    # Keep BatchNorm's running statistics as the base model learnt them (its affine weights still train).
+    # Fine-tuning on a few hundred frames of one hospital in batches of 8 would otherwise overwrite statistics
+    # that were estimated over the whole base set, and the base set's accuracy drops (forgetting).
+    freeze_bn: bool = False
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def __post_init__(self) -> None:
@@ -161,6 +165,15 @@ def lr_at(step: int, total_steps: int, warmup_steps: int, cfg: FitConfig | Train
 
 
 @torch.no_grad()
+def _train_mode(model: torch.nn.Module, freeze_bn: bool) -> None:
+    """Train mode, with BatchNorm layers kept in eval mode (running statistics frozen) when freeze_bn."""
+    model.train()
+    if freeze_bn:
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.eval()
+
+
 def validate(model: torch.nn.Module, images: torch.Tensor, masks: torch.Tensor, amp_dtype, batch: int = 16) -> float:
     """Mean per-image Dice at the training size (empty on empty scores 1)."""
     model.eval()
@@ -365,7 +378,8 @@ def fit(
     model_config: ModelConfig = model.config  # type: ignore[assignment]
     if cfg.size % model_config.stride:
         raise DatasetError(f"size {cfg.size} is not a multiple of the network's stride {model_config.stride}")
-    model = model.to(device).to(memory_format=torch.channels_last).train()
+    model = model.to(device).to(memory_format=torch.channels_last)
+    _train_mode(model, cfg.freeze_bn)
 
     for name, pair in (("train", train), ("val", val), ("replay", replay)):
         if pair is not None:
@@ -448,6 +462,7 @@ def fit(
         if stopped:
             break  # the half-done epoch is dropped: last.pt still holds the one before
         val_dice = validate(model, val[0], val[1], amp_dtype) if val is not None else None
+        _train_mode(model, cfg.freeze_bn)  # validate() leaves every module in train mode
         train_seconds = elapsed_before + time.time() - t0
         row = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_dice": val_dice,
                "seconds": round(train_seconds, 1), "lr": lr}  # fmt: skip

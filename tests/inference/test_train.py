@@ -323,3 +323,20 @@ def test_fit_refuses_best_selection_without_val_and_meta_that_overrides_its_own(
         fit(_frames(4), _fit_config(), work_dir=Path("unused"), version="v", select_best=True)
     with pytest.raises(ValueError, match="may not set version"):
         fit(_frames(4), _fit_config(), work_dir=Path("unused"), version="v", extra_meta={"version": "x"})
+
+
+def test_freeze_bn_keeps_the_base_models_running_statistics_while_weights_train(tmp_path: Path) -> None:
+    torch.manual_seed(5)
+    parent = tmp_path / "parent.pt"
+    save_checkpoint(parent, build_model(TINY), {"version": "parent", "input_size": 32})
+    start = _weights(parent)
+    stats = [k for k in start if k.endswith(("running_mean", "running_var"))]
+    convs = [k for k, w in start.items() if w.ndim == 4]
+    assert stats and convs
+    for freeze, name in ((True, "frozen"), (False, "free")):
+        result = fit(_frames(8), _fit_config(epochs=1, freeze_bn=freeze), work_dir=tmp_path / name, version=name,
+                     init_from=parent, val=_frames(2, seed=9))
+        trained = _weights(result.candidate_path)
+        assert any(not torch.equal(trained[k], start[k]) for k in convs)  # the weights did train
+        same = [torch.equal(trained[k], start[k]) for k in stats]
+        assert all(same) if freeze else not any(same), name
