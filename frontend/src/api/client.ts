@@ -59,6 +59,8 @@ export const listEvents = (id: number, signal?: AbortSignal): Promise<PolypEvent
 export const getMaskChunk = (id: number, start: number, end: number, signal?: AbortSignal): Promise<MaskChunk> =>
   get(`/api/videos/${id}/masks/${query({ start, end })}`, signal);
 export const cancelVideo = (id: number): Promise<Video> => post(`/api/videos/${id}/cancel/`, {});
+/** Process a finished video again with the active model (admins); its verdicts and corrections stay. */
+export const reprocessVideo = (id: number): Promise<Video> => post(`/api/videos/${id}/reprocess/`, {});
 
 export const videoFileUrl = (id: number): string => `/api/videos/${id}/file/`;
 export const frameImageUrl = (id: number, index: number, width?: number): string =>

@@ -148,6 +148,9 @@ export interface Revision {
   created_at: string;
   rle: string;
   note: string;
+  /** The model version whose prediction this revision corrected, and the Dice between the two (provenance). */
+  model_version?: number | null;
+  prediction_dice?: number | null;
 }
 
 export interface MaskState {
@@ -164,7 +167,7 @@ export interface NewRevision {
   note: string;
 }
 
-export type CorrectionReason = "rejected_event" | "uncertain_event" | "low_confidence" | "no_ground_truth";
+export type CorrectionReason = "rejected_event" | "uncertain_event" | "temporal_inconsistency" | "low_confidence" | "no_ground_truth";
 
 export interface CorrectionItem {
   kind: "frame" | "image";

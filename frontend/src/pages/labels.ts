@@ -30,6 +30,7 @@ export const VERDICT_LABELS: Record<VerdictValue, string> = {
 export const REASON_LABELS: Record<CorrectionReason, string> = {
   rejected_event: "Event judged a false positive",
   uncertain_event: "Event judged uncertain",
+  temporal_inconsistency: "Mask appears, vanishes or jumps between frames",
   low_confidence: "Model unsure (score 0.3–0.7)",
   no_ground_truth: "No ground truth yet",
 };

@@ -2,7 +2,7 @@
 // State lives here; the pieces (Player, TimelineStrip, EventList, VerdictPanel) only draw and report.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { cancelVideo, getMaskChunk, getTimeline, getVideo, listEvents, postVerdict } from "../../api/client";
+import { cancelVideo, getMaskChunk, getTimeline, getVideo, listEvents, postVerdict, reprocessVideo } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
 import type { LiveEvent, PolypEvent, ProgressMessage, VerdictValue } from "../../api/types";
 import { decodeRle } from "../../mask/rle";
@@ -300,6 +300,16 @@ function VideoReview({ videoId }: { videoId: number }) {
           );
         }
       : null;
+  const reprocess =
+    !active && user.role === "admin"
+      ? () => {
+          if (!window.confirm("Process this video again with the active model? Verdicts and corrections are kept.")) return;
+          reprocessVideo(videoId).then(
+            (updated) => setVideo(() => updated),
+            (reason: unknown) => setVerdictError(toApiError(reason).detail),
+          );
+        }
+      : null;
 
   return (
     <section className="review">
@@ -316,6 +326,11 @@ function VideoReview({ videoId }: { videoId: number }) {
           {v.model_version && <> · model {v.model_version}</>}
         </span>
         <span className="spacer" />
+        {reprocess && (
+          <button type="button" onClick={reprocess} data-testid="reprocess-video" title="Run the active model over every frame again">
+            Reprocess with the active model
+          </button>
+        )}
         <button type="button" className="link" onClick={() => setHelp(true)} data-testid="shortcuts-button">
           Shortcuts <kbd>?</kbd>
         </button>
