@@ -40,7 +40,7 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     TRAINING_WORK_DIR        the training worker's scratch folder, default <repo>/.data/training
     TRAINING_BASE_DATASET    Kvasir-SEG style folder mixed in as replay and scored by the gate (its fixed split's
                              train and test parts); default <POLYPSCOPE_DATASETS>/kvasir-seg when present, "-": none
-    CHECKPOINT_CACHE_DIR     local copies of fine-tuned checkpoints (kept in the media storage), default .data/checkpoints
+    CHECKPOINT_CACHE_DIR     local copies of fine-tuned checkpoints (kept in the media storage), .data/checkpoints
     GATE_MIN_DICE_GAIN (0.01) / GATE_REQUIRE_CI_ABOVE_ZERO (on) / GATE_MAX_DROP (0.01) / GATE_BOOTSTRAP_SAMPLES (2000)
     GATE_BASE_TEST_LIMIT     images of the base test split the gate scores, default 0 (all)
 """

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from webapp.mlops.models import TrainingRun
 from webapp.mlops.runs import run_group
-from webapp.videos.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from webapp.realtime import GroupForwardConsumer
 
 
-class TrainingRunConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
+class TrainingRunConsumer(GroupForwardConsumer):
+    url_kwarg = "run_id"
 
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_admin:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        run_id = self.scope["url_route"]["kwargs"]["run_id"]
-        if not await database_sync_to_async(TrainingRun.objects.filter(pk=run_id).exists)():
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
-        self.group = run_group(run_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+    def allowed(self, user) -> bool:
+        return user.is_admin
 
-    async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+    def visible(self, user, object_id: int) -> bool:
+        return TrainingRun.objects.filter(pk=object_id).exists()
 
-    async def receive_json(self, content, **kwargs) -> None:
-        pass  # one-way: server to browser
-
-    async def run_message(self, event: dict) -> None:
-        await self.send_json(event["payload"])
+    def group_name(self, object_id: int) -> str:
+        return run_group(object_id)

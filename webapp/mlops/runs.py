@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +20,7 @@ from webapp.errors import Conflict, DomainError
 from webapp.mlops.models import RUN_ACTIVE_STATUSES, ModelVersion, RunStatus, TrainingRun
 from webapp.mlops.services import model_version_ensure_active
 from webapp.mlops.snapshots import NothingToTrain, snapshot_create
+from webapp.realtime import group_send
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +30,10 @@ def run_group(run_id: int) -> str:
 
 
 def training_run_broadcast(run: TrainingRun) -> None:
-    """Send the whole run to every websocket watching it. Best effort, like video progress."""
+    """Send the whole run to every websocket watching it (best effort: webapp.realtime.group_send)."""
     from webapp.mlops.serializers import TrainingRunSerializer
 
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        payload = {"type": "run", "run": TrainingRunSerializer(run).data}
-        async_to_sync(layer.group_send)(run_group(run.pk), {"type": "run.message", "payload": payload})
-    except Exception:  # noqa: BLE001 - any transport error; the database holds the truth
-        log.exception("could not broadcast training run %s", run.pk)
+    group_send(run_group(run.pk), {"type": "run", "run": TrainingRunSerializer(run).data})
 
 
 def training_run_start(*, user: User, config: dict, base_model_id: int | None = None,

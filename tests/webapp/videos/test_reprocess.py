@@ -11,8 +11,8 @@ from webapp.accounts.models import Role
 from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
 from webapp.annotations.services import verdict_give
 from webapp.audit.models import Action, AuditEntry
-from webapp.videos.events import Event
 from webapp.mlops.services import model_version_promote, model_version_register
+from webapp.videos.events import Event
 from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
 from webapp.videos.services import _store_events, video_process
 
