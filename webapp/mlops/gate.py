@@ -25,6 +25,10 @@ from webapp.mlops.trainer import Lease, base_samples, load_pixels
 from webapp.videos.events import HIGH_SCORE
 
 METRICS = ("dice", "iou", "se", "sp")
+# The Dice difference is bootstrapped over whole patients (their frames are correlated) once the holdout has this
+# many; below it a patient-level interval says nothing (one patient: a point), so images are resampled instead and
+# the report says which.
+MIN_PATIENTS_FOR_CLUSTER_BOOTSTRAP = 3
 _BATCH = 8
 
 
@@ -76,8 +80,11 @@ def gate_report(candidate: ModelVersion, active: ModelVersion, run: TrainingRun,
         base = ([read_rgb(s.image) for s in samples], [read_mask(s.mask) for s in samples])
     scored_c = score_model(candidate, pixels.images, pixels.masks, pixels.patients, base, lease)
     scored_a = score_model(active, pixels.images, pixels.masks, pixels.patients, base, lease)
+    by_patient = len(set(pixels.patients)) >= MIN_PATIENTS_FOR_CLUSTER_BOOTSTRAP
     diff = paired_bootstrap([r["dice"] for r in scored_c["rows"]], [r["dice"] for r in scored_a["rows"]],
-                            groups=pixels.patients, samples=settings.GATE_BOOTSTRAP_SAMPLES, seed=run.pk)
+                            groups=pixels.patients if by_patient else None, samples=settings.GATE_BOOTSTRAP_SAMPLES,
+                            seed=run.pk)
+    diff["resampled"] = "patients" if by_patient else "images"
     rule = gate_rule()
     passed, checks = gate_decide(rule, scored_c["summary"], scored_a["summary"], diff)
     frames: dict[str, int] = {}

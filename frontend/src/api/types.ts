@@ -242,7 +242,8 @@ export interface GateReport {
   candidate: GateMetrics;
   active: GateMetrics;
   /** Candidate minus active Dice over the holdout, with its confidence interval. */
-  dice_diff: { mean: number; lo: number; hi: number };
+  /** resampled: what the bootstrap drew, whole holdout patients (3 or more) or single images. */
+  dice_diff: { mean: number; lo: number; hi: number; samples?: number; resampled?: "patients" | "images" };
   per_patient: PatientDice[];
   checks: GateCheck[];
 }

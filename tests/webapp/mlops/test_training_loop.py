@@ -100,6 +100,8 @@ def test_a_run_started_through_the_api_is_trained_gated_promoted_and_picked_up(t
     report = gate["report"]
     assert report["holdout"] == {"images": 3, "patients": 1}
     assert [p["patient"] for p in report["per_patient"]] == ["LOOP-E"]
+    # One holdout patient: a bootstrap over patients would be a point, so images were resampled, and it says so.
+    assert report["dice_diff"]["resampled"] == "images"
     assert report["checks"][0]["name"] == "dice_gain" and report["checks"][0]["passed"] is False
     candidate_id = body["candidate"]
     assert candidate_id is not None

@@ -36,7 +36,12 @@ export function GateReportView({ report }: { report: GateReport }) {
             </tr>
           ))}
           <tr>
-            <td>Dice difference, paired over the holdout</td>
+            <td>
+              Dice difference, paired over the holdout
+              {report.dice_diff.resampled && (
+                <span className="muted small"> (bootstrap over {report.dice_diff.resampled === "patients" ? "patients" : "images: fewer than 3 holdout patients"})</span>
+              )}
+            </td>
             <td className="num" colSpan={3} data-testid="gate-interval">
               {formatInterval(report.dice_diff)}
             </td>
