@@ -316,7 +316,7 @@ INFERENCE_FAST = env_bool("INFERENCE_FAST", not EMBEDDED)
 INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
 
 # --- the retraining loop (webapp/mlops/) -----------------------------------------------------------------
-# Fine-tuning defaults (the admin's form starts from these; inference.train.FINETUNE_DEFAULTS holds the same).
+# Fine-tuning defaults (the admin's form starts from these; inference.fit.FINETUNE_DEFAULTS holds the same).
 # Sized so that 500 corrected frames with replay finish within 15 minutes on the 2-core dev machine: a training
 # step of batch 8 at 256 px takes about 4.5 s there, 78 steps an epoch (README "Retraining"); a GPU takes seconds.
 TRAINING_DEFAULTS = {

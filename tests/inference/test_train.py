@@ -15,18 +15,9 @@ import torch
 from inference.checkpoint import file_sha256, load_checkpoint, read_checkpoint, save_checkpoint
 from inference.data import list_samples, load_tensors, read_mask, read_rgb, split_hash
 from inference.errors import DatasetError
+from inference.fit import EpochReport, FitConfig, arrays_to_tensors, epoch_order, fit, lr_at, replay_count
 from inference.models import ModelConfig, build_model
-from inference.train import (
-    EpochReport,
-    FitConfig,
-    TrainConfig,
-    arrays_to_tensors,
-    epoch_order,
-    fit,
-    lr_at,
-    replay_count,
-    train,
-)
+from inference.train import TrainConfig, train
 from tests.inference.factories import polyp_frame, write_dataset
 
 

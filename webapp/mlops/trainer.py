@@ -1,7 +1,7 @@
 """The fine-tuning worker's side of a run (queue `train`; imports torch, so only workers import it).
 
 A run: claim it (one holder at a time, by lease), load the snapshot's pixels, fine-tune the base model with
-`inference.train.fit` (resuming from the last epoch a killed worker left in the media storage), register the
+`inference.fit.fit` (resuming from the last epoch a killed worker left in the media storage), register the
 candidate as a model version, then gate it against the active model on the fixed holdout
 (webapp/mlops/gate.py). Every epoch renews the lease, stores `last.pt` through the media storage and
 broadcasts progress; losing the lease (cancelled, or taken over after a stall) stops the run at its next step.
@@ -29,7 +29,7 @@ from django.utils import timezone
 from inference.checkpoint import file_sha256, read_checkpoint
 from inference.data import list_samples, load_tensors, select
 from inference.errors import DatasetError
-from inference.train import FINETUNE_DEFAULTS, EpochReport, arrays_to_tensors, fit
+from inference.fit import FINETUNE_DEFAULTS, EpochReport, arrays_to_tensors, fit
 from webapp import media
 from webapp.mlops.engines import checkpoint_file
 from webapp.mlops.models import ModelVersion, RunStatus, SnapshotExample, Split, TrainingRun
@@ -247,7 +247,7 @@ def _train(run: TrainingRun, lease: Lease) -> None:
             shutil.copyfileobj(src, out, 1024 * 1024)
     base_path = checkpoint_file(run.base_model)
     variant = read_checkpoint(base_path).get("model_config", {}).get("variant", "scrnet")
-    # The run's config over the fine-tuning recipe (inference.train.FINETUNE_DEFAULTS: short warmup, low lr).
+    # The run's config over the fine-tuning recipe (inference.fit.FINETUNE_DEFAULTS: short warmup, low lr).
     cfg = replace(FINETUNE_DEFAULTS, variant=variant, size=size, epochs=int(config["epochs"]),
                   batch_size=int(config["batch_size"]), lr=float(config["lr"]), lr_min=float(config["lr"]) / 100,
                   replay_ratio=float(config.get("replay_ratio") or 0.0), device=settings.TRAINING_DEVICE, seed=run.pk)
