@@ -32,7 +32,7 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     POLYPSCOPE_DATASETS      where `run_embedded` looks for the demo study's data, default <repo>/../shared/datasets
   The retraining loop (webapp/mlops/):
     TRAINING_EPOCHS / TRAINING_LR / TRAINING_SIZE / TRAINING_BATCH / TRAINING_REPLAY_RATIO  the fine-tuning form's
-                             defaults (2, 2e-4, 256, 8, 0.25: 500 corrected frames within 15 min on 2 CPU cores)
+                             defaults (2, 2e-4, 352, 8, 0.25: 500 corrected frames within 15 min on 2 CPU cores)
     TRAINING_DEVICE          auto | cpu | cuda for fine-tuning and the gate, default auto
     TRAINING_HOLDOUT_FRACTION  share of patients in the fixed holdout, default 0.2 (assigned once per patient)
     TRAINING_LEASE_S         a training worker renews its lease on a run within this time, default 120; an expired
@@ -318,11 +318,11 @@ INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
 # --- the retraining loop (webapp/mlops/) -----------------------------------------------------------------
 # Fine-tuning defaults (the admin's form starts from these; inference.fit.FINETUNE_DEFAULTS holds the same).
 # Sized so that 500 corrected frames with replay finish within 15 minutes on the 2-core dev machine: a training
-# step of batch 8 at 256 px takes about 4.5 s there, 78 steps an epoch (README "Retraining"); a GPU takes seconds.
+# step of batch 8 at 352 px takes about 4.3 s there, 78 steps an epoch, 11 minutes (inference/fit.py).
 TRAINING_DEFAULTS = {
     "epochs": env_int("TRAINING_EPOCHS", 2),
     "lr": env_float("TRAINING_LR", 2e-4),
-    "size": env_int("TRAINING_SIZE", 256),
+    "size": env_int("TRAINING_SIZE", 352),
     "batch_size": env_int("TRAINING_BATCH", 8),
     "replay_ratio": env_float("TRAINING_REPLAY_RATIO", 0.25),
 }
