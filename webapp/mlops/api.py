@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.permissions import IsAdminRole
-from webapp.annotations import selectors as annotation_selectors
+from webapp.annotations.selectors import corrections_by_model_version
 from webapp.mlops.models import ModelVersion, TrainingRun
 from webapp.mlops.runs import training_run_cancel, training_run_start
 from webapp.mlops.serializers import (
@@ -24,8 +24,7 @@ from webapp.mlops.services import model_cards, model_version_promote
 
 
 def _version_context() -> dict:
-    corrections = getattr(annotation_selectors, "corrections_by_model_version", dict)
-    return {"cards": model_cards(), "corrections": corrections()}
+    return {"cards": model_cards(), "corrections": corrections_by_model_version()}
 
 
 class ModelVersionListView(generics.ListAPIView):
