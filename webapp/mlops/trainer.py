@@ -185,8 +185,10 @@ def base_samples(part: str, limit: int = 0):
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def _work_dir(run: TrainingRun) -> Path:
-    folder = Path(settings.TRAINING_WORK_DIR) / f"run-{run.pk}"
+def _work_dir(run: TrainingRun, lease: Lease) -> Path:
+    """A folder of this attempt's own: a stalled earlier holder on the same machine, still writing until its next
+    renewal notices the lost lease, never writes into the files this attempt resumes from."""
+    folder = Path(settings.TRAINING_WORK_DIR) / f"run-{run.pk}" / lease.token[:12]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -240,9 +242,11 @@ def _train(run: TrainingRun, lease: Lease) -> None:
     holdout = load_pixels(holdout_ex)
     val = arrays_to_tensors(list(zip(holdout.images, holdout.masks, strict=True)), size)
 
-    work = _work_dir(run)
+    work = _work_dir(run, lease)
     last = work / "last.pt"
-    if run.checkpoint_name and not last.is_file():  # resume on another machine: the storage holds the truth
+    # Resume from the checkpoint the run's history was recorded with (the media storage holds the truth: a local
+    # last.pt may be an epoch ahead of it, written just before a worker died).
+    if run.checkpoint_name:
         with default_storage.open(run.checkpoint_name, "rb") as src, last.open("wb") as out:
             shutil.copyfileobj(src, out, 1024 * 1024)
     base_path = checkpoint_file(run.base_model)
