@@ -11,8 +11,10 @@ No torch here: the web process builds snapshots; only the training worker decode
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -158,6 +160,18 @@ def snapshot_examples(*, exclude_studies: Iterable[int] = ()) -> list[_Example]:
     return examples + _hard_negatives(study_ids, labelled)
 
 
+def replay_pool_size(dataset: str) -> int:
+    """Images of the base dataset's fixed split train part that are on this server (the replay pool)."""
+    if not dataset:
+        return 0
+    split = Path(settings.BASE_DIR) / "inference" / "splits" / "kvasir-seg.json"  # inference.data.DEFAULT_SPLIT_FILE
+    images = Path(dataset) / "images"
+    if not split.is_file() or not images.is_dir():
+        return 0
+    present = {p.stem for p in images.iterdir()}
+    return sum(i in present for i in json.loads(split.read_text()).get("train", []))
+
+
 def snapshot_create(*, user: User, exclude_studies: Iterable[int] = (), replay_dataset: str = "") -> DatasetSnapshot:
     """Freeze today's examples into a snapshot (or return the identical one that exists: same content, same
     hash). Raises NothingToTrain when there is no example at all, or no patient on either side of the split."""
@@ -180,6 +194,7 @@ def snapshot_create(*, user: User, exclude_studies: Iterable[int] = (), replay_d
         "train_examples": len(train),
         "holdout_examples": len(holdout),
         "hard_negatives": sum(e.source == ExampleSource.HARD_NEGATIVE for e in examples),
+        "replay_examples": replay_pool_size(replay_dataset),
         "train_patients": sorted(patients[p].pseudo_id for p in {e.patient_id for e in train}),
         "holdout_patients": sorted(patients[p].pseudo_id for p in {e.patient_id for e in holdout}),
     }

@@ -17,6 +17,7 @@ from webapp.mlops.snapshots import (
     _hash_fraction,
     hard_negative_frames,
     patient_split_of,
+    replay_pool_size,
     snapshot_create,
 )
 from webapp.studies.models import Patient
@@ -104,3 +105,14 @@ def test_hard_negatives_are_capped_per_event_and_stay_inside_it():
 def test_nothing_labelled_is_refused_with_a_message():
     with pytest.raises(NothingToTrain, match="no labels to train on"):
         snapshot_create(user=make_user(Role.ADMIN))
+
+
+def test_the_replay_pool_counts_the_base_sets_training_images_present(tmp_path, settings):
+    import json
+
+    split = json.loads((settings.BASE_DIR / "inference" / "splits" / "kvasir-seg.json").read_text())
+    (tmp_path / "images").mkdir()
+    for name in [*split["train"][:3], split["test"][0]]:  # a test image never counts
+        (tmp_path / "images" / f"{name}.jpg").write_bytes(b"")
+    assert replay_pool_size(str(tmp_path)) == 3
+    assert replay_pool_size("") == 0 and replay_pool_size(str(tmp_path / "missing")) == 0

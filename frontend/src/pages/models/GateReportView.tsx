@@ -11,7 +11,7 @@ export function GateReportView({ report }: { report: GateReport }) {
       <p>
         <span className={`badge ${report.passed ? "tone-ok" : "tone-bad"}`}>Gate {report.passed ? "passed" : "failed"}</span>{" "}
         <span className="small muted">
-          Holdout: {report.holdout.images} images from {report.holdout.patients} patients. Rule: {describeRule(report.rule)}.
+          Holdout: {report.holdout.images} images from {report.holdout.patients} {report.holdout.patients === 1 ? "patient" : "patients"}. Rule: {describeRule(report.rule)}.
         </span>
       </p>
       <table className="grid compact">

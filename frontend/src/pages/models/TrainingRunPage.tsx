@@ -150,7 +150,7 @@ function SnapshotView({ snapshot }: { snapshot: TrainingSnapshot }) {
     ["Train", snapshot.train_examples],
     ["Holdout", snapshot.holdout_examples],
     ["Hard negatives", snapshot.hard_negatives],
-    ["Replayed originals", snapshot.replay_examples],
+    ["Replay pool (base training set)", snapshot.replay_examples],
   ];
   return (
     <div className="card snapshot" data-testid="run-snapshot">
