@@ -20,7 +20,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -287,7 +286,6 @@ def _train(run: TrainingRun, lease: Lease) -> None:
             media.discard(previous)
         training_run_broadcast(TrainingRun.objects.get(pk=run.pk))
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     result = fit(
         train, cfg, work_dir=work, version=f"{variant}-{size}px-run{run.pk}", val=val, replay=replay,
         init_from=base_path, resume=True, select_best=False, on_epoch=on_epoch, on_step=on_step,
