@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,48 +17,28 @@ import torch
 from inference.checkpoint import read_checkpoint
 from inference.data import (
     DEFAULT_SPLIT_FILE,
-    AugmentConfig,
     list_samples,
     load_tensors,
     select,
     split_hash,
 )
 from inference.errors import DatasetError
-from inference.fit import CANDIDATE_NAME, LAST_NAME, EpochReport, FitConfig, _check_size, fit
+from inference.fit import CANDIDATE_NAME, LAST_NAME, EpochReport, FitConfig, fit
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """The CLI's run: a dataset folder, a split file and an output folder, plus FitConfig's fields."""
+class TrainConfig(FitConfig):
+    """The CLI's run: FitConfig's hyper-parameters plus a dataset folder, its split file, an output folder and a
+    time budget."""
 
-    data: str
-    out: str
-    variant: str = "scrnet"
+    data: str = ""
+    out: str = ""
     split_file: str = str(DEFAULT_SPLIT_FILE)
-    size: int = 448  # paper: all images resized to 448 x 448
-    epochs: int = 150  # the shipped model's schedule (the paper gives none)
-    batch_size: int = 8  # paper
-    lr: float = 1e-3  # paper: initial learning rate
-    lr_min: float = 1e-5  # paper: warmup start
-    warmup_epochs: float = 2.0
-    power: float = 0.9  # paper: warmup and poly decay power
-    weight_decay: float = 1e-4  # eq. 8's gamma; the paper gives no value
-    seed: int = 2021
-    device: str = "auto"
-    amp: bool = True  # bf16 autocast where the device supports it
     time_budget_s: float = 0.0  # stop cleanly (resumable) after this many seconds; 0 = none
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-
-    def __post_init__(self) -> None:
-        _check_size(self.size)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def fit_config(self) -> FitConfig:
         """The hyper-parameters alone, as fit() takes them."""
-        names = FitConfig.__dataclass_fields__.keys() & self.__dataclass_fields__.keys()
-        return FitConfig(**{name: getattr(self, name) for name in names})
+        return FitConfig(**{name: getattr(self, name) for name in FitConfig.__dataclass_fields__})
 
 
 def plot_history(history: list[dict], path: Path, title: str) -> None:
