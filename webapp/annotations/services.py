@@ -13,6 +13,7 @@ from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, DomainError
 from webapp.studies.models import StillImage
+from webapp.studies.services import study_lock_open
 from webapp.videos import rle
 from webapp.videos.models import PolypEvent, Video, VideoStatus
 
@@ -28,6 +29,8 @@ class RevisionConflict(Conflict):
 @transaction.atomic
 def verdict_give(*, event: PolypEvent, reviewer: User, value: str, note: str = "") -> Verdict:
     """Record a verdict; it becomes the event's current one (older verdicts stay in the history)."""
+    # Study first, then video: every write that takes both locks them in this order (no deadlock).
+    study_lock_open(study_id=Video.objects.values_list("study_id", flat=True).get(pk=event.video_id))
     video = Video.objects.select_for_update().get(pk=event.video_id)
     if video.status != VideoStatus.DONE:
         # Events are regrouped while frames arrive; a verdict must judge the event as it will stay.
@@ -53,6 +56,7 @@ def mask_revision_create(
     model_version_id, prediction_dice = _provenance(target, drawn)
     try:
         with transaction.atomic():
+            study_lock_open(study_id=target.study_id)
             # Lock the target's row: saves on one target queue here, so the check below sees the truth.
             if target.video is not None:
                 Video.objects.select_for_update().filter(pk=target.video.pk).first()

@@ -34,6 +34,7 @@ from webapp.errors import Conflict, InvalidUpload, UploadTooLarge
 from webapp.mlops.engines import engine_for
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.models import Study
+from webapp.studies.services import study_lock_open
 from webapp.videos import rle
 from webapp.videos.events import HIGH_SCORE, Event, find_events_at
 from webapp.videos.models import ACTIVE_STATUSES, FrameResult, PolypEvent, Video, VideoStatus
@@ -121,6 +122,8 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
         raise UploadTooLarge(f"the file is {upload.size} bytes; the limit is {settings.UPLOAD_MAX_BYTES} bytes")
     if not upload.size:
         raise InvalidUpload("the file is empty")
+    with transaction.atomic():  # before reading the body: a closed study refuses at once
+        study_lock_open(study_id=study.pk)
     stem = uuid.uuid4().hex
     tmp = media.scratch_dir() / f"{stem}.part"
     ext = Path(clean_filename(upload.name)).suffix.lower()
@@ -132,6 +135,7 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
         stored = media.store(name, tmp, move=True)  # whole or not at all
         try:
             with transaction.atomic():
+                study_lock_open(study_id=study.pk)  # closed meanwhile?
                 video = Video.objects.create(
                     study=study,
                     uploaded_by=user,
@@ -183,6 +187,7 @@ def video_reprocess(*, video: Video, user: User) -> Video:
     its corrections (mask revisions are keyed by frame, not by result). Audited with both versions.
     """
     with transaction.atomic():
+        study_lock_open(study_id=video.study_id)  # study first, then video (the order every write keeps)
         video = Video.objects.select_for_update().get(pk=video.pk)
         if video.status in ACTIVE_STATUSES:
             raise Conflict(f"the video is {video.status}; wait until it is done, or cancel it first")
