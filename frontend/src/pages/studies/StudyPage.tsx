@@ -56,6 +56,9 @@ export function StudyPage() {
                 value={s.status}
                 onChange={(e) => {
                   const status = e.target.value as StudyStatus;
+                  const signOff = "Close this study? Closing signs it off: verdicts, corrections and uploads are locked until an admin reopens it.";
+                  if (status === "closed" && !window.confirm(signOff)) return;
+                  setStatusError(null);
                   setStudyStatus(id, status).then(
                     (updated) => study.setData(() => updated),
                     (reason: unknown) => setStatusError(toApiError(reason).detail),
