@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     TRAINING_START = "training_start", "Fine-tuning run started"
     TRAINING_CANCEL = "training_cancel", "Fine-tuning run cancelled"
     MODEL_PROMOTE = "model_promote", "Model version promoted"
+    ADMIN_CHANGE = "admin_change", "Changed in the Django admin"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -66,6 +66,10 @@ class _Probed:
     height: int
 
 
+class DuplicateVideo(Conflict):
+    code = "duplicate_video"
+
+
 def clean_filename(name: str) -> str:
     """The client's file name reduced to a display string: no directories, no control characters, NFC."""
     name = unicodedata.normalize("NFC", name or "")
@@ -135,7 +139,14 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
         stored = media.store(name, tmp, move=True)  # whole or not at all
         try:
             with transaction.atomic():
-                study_lock_open(study_id=study.pk)  # closed meanwhile?
+                study_lock_open(study_id=study.pk)  # closed meanwhile? (the lock also orders twin uploads)
+                twin = (Video.objects.filter(study=study, checksum=checksum).exclude(status=VideoStatus.FAILED)
+                        .order_by("pk").first())
+                if twin is not None:  # a failed one may be uploaded again: its processing could have failed on us
+                    raise DuplicateVideo(
+                        f"this file is already in the study as video {twin.pk} ({twin.original_name}, uploaded "
+                        f"{twin.created_at:%Y-%m-%d %H:%M} UTC, {twin.status})"
+                    )
                 video = Video.objects.create(
                     study=study,
                     uploaded_by=user,

@@ -94,3 +94,21 @@ def test_it_rejects_absurd_frame_dimensions(tmp_path, study, owner, media_root):
     assert str(media_root) not in error.value.message  # the temporary path is not shown to the user
     assert not Video.objects.exists()
     assert _media_files(media_root) == before
+
+
+def test_the_same_file_twice_in_a_study_is_refused_naming_the_first(tmp_path, study, owner, api_client):
+    api_client.force_authenticate(owner)
+    data = video_bytes(tmp_path, 12)
+    first = api_client.post(f"/api/studies/{study.pk}/videos/", {"file": upload_file(data, "a.mp4")},
+                            format="multipart")
+    assert first.status_code == 201
+    again = api_client.post(f"/api/studies/{study.pk}/videos/", {"file": upload_file(data, "b.mp4")},
+                            format="multipart")
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_video"
+    assert f"video {first.json()['id']} (a.mp4" in again.json()["detail"]
+    assert Video.objects.filter(study=study).count() == 1
+    # A failed video of the same file may be uploaded again (its processing may have failed on our side).
+    Video.objects.filter(pk=first.json()["id"]).update(status="failed")
+    retry = api_client.post(f"/api/studies/{study.pk}/videos/", {"file": upload_file(data, "c.mp4")},
+                            format="multipart")
+    assert retry.status_code == 201
