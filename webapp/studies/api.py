@@ -1,5 +1,6 @@
-"""Studies: GET/POST /api/studies/, GET /api/studies/{id}/, POST /api/studies/import/ (Kvasir-SEG zip),
-GET /api/studies/{id}/images/, GET /api/images/{id}/image.png. (The export reads labels: annotations/api.py.)"""
+"""Studies: GET/POST /api/studies/, GET/PATCH /api/studies/{id}/, PUT /api/studies/{id}/members/,
+POST /api/studies/import/ (Kvasir-SEG zip), GET/POST /api/studies/{id}/images/, GET /api/studies/{id}/report/,
+GET /api/images/{id}/image.png. (The export reads labels: annotations/api.py.)"""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.accounts.permissions import ClinicianWrites
-from webapp.studies.importers import study_import_kvasir_upload
+from webapp.accounts.permissions import AdminWrites, ClinicianWrites
+from webapp.studies.importers import study_images_add, study_import_kvasir_upload
+from webapp.studies.report import study_report
 from webapp.studies.selectors import (
     image_get_visible,
     still_image_jpeg,
@@ -26,15 +28,19 @@ from webapp.studies.selectors import (
     study_list_filtered,
 )
 from webapp.studies.serializers import (
+    ImagesAddedSerializer,
+    ImagesUploadSerializer,
     KvasirImportResultSerializer,
     KvasirImportSerializer,
     StillImageSerializer,
     StudyCreateSerializer,
     StudyFilterSerializer,
+    StudyMembersSerializer,
+    StudyReportSerializer,
     StudyUpdateSerializer,
     StudyWithCountsSerializer,
 )
-from webapp.studies.services import study_create, study_set_status
+from webapp.studies.services import study_create, study_set_members, study_set_status
 from webapp.videos.serializers import FrameJpegQuerySerializer
 
 
@@ -57,7 +63,8 @@ class StudyListCreateView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = StudyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_create(owner=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        study = study_create(owner=request.user, member_ids=fields.pop("members", None), **fields)
         study = study_list_filtered(user=request.user).get(pk=study.pk)
         return Response(StudyWithCountsSerializer(study).data, status=status.HTTP_201_CREATED)
 
@@ -80,12 +87,51 @@ class StudyDetailView(generics.RetrieveAPIView):
         return Response(StudyWithCountsSerializer(self.get_object()).data)
 
 
+class StudyMembersView(APIView):
+    """PUT `{members: [user ids]}`: exactly these gastroenterologists and annotators see the study (admins)."""
+
+    permission_classes = [AdminWrites]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=StudyMembersSerializer, responses=StudyWithCountsSerializer)
+    def put(self, request: Request, study_id: int) -> Response:
+        study = study_get_visible(user=request.user, study_id=study_id)
+        data = StudyMembersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study_set_members(study=study, member_ids=data.validated_data["members"], user=request.user)
+        return Response(StudyWithCountsSerializer(study_list_filtered(user=request.user).get(pk=study.pk)).data)
+
+
 class StudyImagesView(generics.ListAPIView):
+    """GET: the study's still images. POST multipart `files` (one or more): JPEG or PNG images, or Kvasir-SEG zips,
+    added to the study and predicted by the model (gastroenterologists, admins; all or nothing)."""
+
     permission_classes = [ClinicianWrites]
     serializer_class = StillImageSerializer
+    parser_classes = [MultiPartParser]
 
     def get_queryset(self):
         return study_images(study=study_get_visible(user=self.request.user, study_id=self.kwargs["study_id"]))
+
+    @extend_schema(request={"multipart/form-data": ImagesUploadSerializer}, responses={201: ImagesAddedSerializer})
+    def post(self, request: Request, study_id: int) -> Response:
+        study = study_get_visible(user=request.user, study_id=study_id)
+        data = ImagesUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = study_images_add(study=study, user=request.user, uploads=data.validated_data["files"])
+        added = study_images(study=study).filter(pk__in=ids)
+        return Response(ImagesAddedSerializer({"images": added}).data, status=status.HTTP_201_CREATED)
+
+
+class StudyReportView(APIView):
+    """The sign-off report: procedure, sign-off, videos with their events and current verdicts, reviewers, models."""
+
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(responses=StudyReportSerializer)
+    def get(self, request: Request, study_id: int) -> Response:
+        study = study_get_visible(user=request.user, study_id=study_id)
+        return Response(StudyReportSerializer(study_report(study=study)).data)
 
 
 class ImageFileView(APIView):

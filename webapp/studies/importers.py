@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 import zlib
@@ -32,9 +33,10 @@ from inference.errors import InputError
 from inference.io import read_image
 from webapp import media
 from webapp.accounts.models import User
+from webapp.audit.services import audit_record
 from webapp.errors import DomainError, InvalidUpload, UploadTooLarge
 from webapp.studies.models import Mask, MaskSource, StillImage, Study
-from webapp.studies.services import study_create
+from webapp.studies.services import IMAGE_UPLOAD, study_create, study_lock_open
 from webapp.videos import rle
 
 # Kvasir-SEG masks are JPEGs: compression blurs the 0/255 edge, so a pixel is polyp above mid-grey.
@@ -87,6 +89,34 @@ def predict_images_enqueue(*, image_ids: list[int]) -> None:
     signature(PREDICT_IMAGES_TASK, kwargs={"image_ids": list(image_ids)}).delay()
 
 
+def _add_pairs(study: Study, pairs: list[tuple[Path, Path | None]], label: Callable[[Path], str],
+               stored: list[str]) -> list[int]:
+    """Inside the caller's transaction: one StillImage per image of `pairs`, a ground-truth Mask where a mask is
+    paired with it. Every stored file's name is appended to `stored` as it is written, so the caller can remove
+    them if anything fails. Returns the new images' ids."""
+    image_ids: list[int] = []
+    for image_path, mask_path in pairs:
+        try:
+            image = read_image(image_path)
+        except InputError as exc:
+            raise InvalidUpload(str(exc).replace(str(image_path), label(image_path), 1)) from exc
+        name = media.store(f"images/{uuid.uuid4().hex}{image_path.suffix.lower()}", image_path)
+        stored.append(name)
+        height, width = image.shape[:2]
+        still = StillImage.objects.create(study=study, file=name, original_name=image_path.name,
+                                          width=width, height=height)
+        image_ids.append(still.pk)
+        if mask_path is not None:
+            mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
+            if mask is None or mask.shape != (height, width):
+                raise InvalidUpload(f"{label(mask_path)}: not a {width}x{height} mask image")
+            gt = rle.encode(mask > MASK_THRESHOLD)
+            Mask.objects.create(image=still, source=MaskSource.GROUND_TRUTH, rle=gt)
+    if image_ids:
+        transaction.on_commit(lambda: predict_images_enqueue(image_ids=image_ids))
+    return image_ids
+
+
 def study_import_kvasir(
     *,
     owner: User,
@@ -108,32 +138,13 @@ def study_import_kvasir(
     pairs = _pairs(folder)[:limit]
     bboxes = _check_bboxes(folder, label)
     stored: list[str] = []
-    image_ids: list[int] = []
     try:
         with transaction.atomic():
             detail = {"import": "kvasir", "source": source_name, "images": len(pairs),
                       "ground_truth": sum(m is not None for _, m in pairs), "bboxes": bboxes}
             study = study_create(owner=owner, patient_pseudo_id=patient_pseudo_id, date=date or dt.date.today(),
                                  indication=f"imported from {source_name}"[:255], audit_detail=detail)
-            for image_path, mask_path in pairs:
-                try:
-                    image = read_image(image_path)
-                except InputError as exc:
-                    raise InvalidUpload(str(exc).replace(str(image_path), label(image_path), 1)) from exc
-                name = media.store(f"images/{uuid.uuid4().hex}{image_path.suffix.lower()}", image_path)
-                stored.append(name)
-                height, width = image.shape[:2]
-                still = StillImage.objects.create(study=study, file=name, original_name=image_path.name,
-                                                  width=width, height=height)
-                image_ids.append(still.pk)
-                if mask_path is not None:
-                    mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
-                    if mask is None or mask.shape != (height, width):
-                        raise InvalidUpload(f"{label(mask_path)}: not a {width}x{height} mask image")
-                    gt = rle.encode(mask > MASK_THRESHOLD)
-                    Mask.objects.create(image=still, source=MaskSource.GROUND_TRUTH, rle=gt)
-            if image_ids:
-                transaction.on_commit(lambda: predict_images_enqueue(image_ids=image_ids))
+            _add_pairs(study, pairs, label, stored)
     except BaseException:
         for name in stored:
             media.discard(name)
@@ -260,3 +271,103 @@ def study_import_kvasir_upload(
     upload.seek(0)
     return study_import_kvasir_zip(owner=owner, archive=upload.file, name=f"{stem}.zip", date=date,
                                    patient_pseudo_id=patient_pseudo_id or f"KVASIR-{stem}"[:64])
+
+
+# --- files added to a study -----------------------------------------------------------------------
+
+# What a file starts with: the formats a study's images are accepted in (by content, never by extension).
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members; an empty one
+
+
+def _display_name(name: str | None) -> str:
+    """The client's file name as shown in messages and lists: no folders, no control characters, NFC."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    return name[:200] or "image"
+
+
+def _spool(upload: UploadedFile, dest: Path) -> None:
+    upload.seek(0)
+    with dest.open("wb") as out:
+        for chunk in upload.chunks(_CHUNK):
+            out.write(chunk)
+
+
+def _unpack_upload(upload: UploadedFile, name: str, folder: Path) -> list[tuple[Path, Path | None]]:
+    """A Kvasir-SEG zip's images and masks, unpacked under `folder` with the import's checks."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload.file) as zf:
+            _unpack(zf, _plan(zf), folder)
+    except zipfile.BadZipFile as exc:
+        raise InvalidUpload(f"{name}: not a valid zip file ({exc})") from exc
+    except InvalidUpload as exc:
+        raise InvalidUpload(f"{name}: {exc.message}") from exc
+    return _pairs(folder)
+
+
+def study_images_add(*, study: Study, user: User, uploads: list[UploadedFile]) -> list[int]:
+    """Add still images to a study: each upload a JPEG or PNG image, or a Kvasir-SEG zip (its images with their
+    ground truth), checked as the import checks them. Once committed, the model's prediction of every new image
+    is queued (PREDICT_IMAGES_TASK), as for an import. Returns the new images' ids.
+
+    All or nothing: a bad file (named in the message) leaves no row and no stored file. A closed study refuses
+    (409 study_closed). Audited as IMAGE_UPLOAD on the study with the counts and file names.
+    """
+    if not uploads:
+        raise InvalidUpload("no file: choose one or more JPEG or PNG images, or a Kvasir-SEG zip")
+    if len(uploads) > settings.IMPORT_MAX_MEMBERS:
+        raise InvalidUpload(f"{len(uploads)} files; the limit is {settings.IMPORT_MAX_MEMBERS} a request")
+    total = sum(upload.size or 0 for upload in uploads)
+    if total > settings.UPLOAD_MAX_BYTES:
+        raise UploadTooLarge(f"the files are {total} bytes; the limit is {settings.UPLOAD_MAX_BYTES} bytes")
+    with transaction.atomic():  # before any work: a closed study refuses at once
+        study_lock_open(study_id=study.pk)
+    names: dict[Path, str] = {}  # a spooled or unpacked folder -> the name the user knows it by
+    pairs: list[tuple[Path, Path | None]] = []
+    with tempfile.TemporaryDirectory(dir=media.scratch_dir()) as tmp:
+        for n, upload in enumerate(uploads):
+            name = _display_name(upload.name)
+            if not upload.size:
+                raise InvalidUpload(f"{name}: the file is empty")
+            upload.seek(0)
+            head = upload.read(len(_PNG_MAGIC))
+            folder = Path(tmp) / f"u{n}"
+            folder.mkdir()
+            if head.startswith(_ZIP_MAGICS):
+                names[folder] = name
+                found = _unpack_upload(upload, name, folder)
+                _check_bboxes(folder, lambda path, name=name, folder=folder: f"{name}: {path.relative_to(folder)}")
+                pairs.extend(found)
+            elif head.startswith((_JPEG_MAGIC, _PNG_MAGIC)):
+                ext = ".png" if head.startswith(_PNG_MAGIC) else ".jpg"
+                stem = PurePosixPath(name).stem if PurePosixPath(name).suffix.lower() in IMAGE_EXTS else name
+                path = folder / f"{stem}{ext}"
+                _spool(upload, path)
+                names[path] = name
+                pairs.append((path, None))
+            else:
+                raise InvalidUpload(f"{name}: not a JPEG or PNG image, nor a Kvasir-SEG zip")
+
+        def label(path: Path) -> str:
+            if path in names:
+                return names[path]
+            folder = Path(tmp) / path.relative_to(tmp).parts[0]
+            return f"{names.get(folder, folder.name)}: {path.relative_to(folder).as_posix()}"
+
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                study_lock_open(study_id=study.pk)  # closed meanwhile?
+                image_ids = _add_pairs(study, pairs, label, stored)
+                audit_record(actor=user, action=IMAGE_UPLOAD, target=study, detail={
+                    "images": len(image_ids), "ground_truth": sum(m is not None for _, m in pairs),
+                    "files": [_display_name(u.name) for u in uploads][:100],
+                })
+        except BaseException:
+            for stored_name in stored:
+                media.discard(stored_name)
+            raise
+    return image_ids

@@ -7,7 +7,7 @@ import datetime as dt
 import cv2
 import numpy as np
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -19,7 +19,9 @@ from webapp.videos.models import PolypEvent, Video, VideoStatus
 
 
 def study_list_visible(*, user: User) -> QuerySet[Study]:
-    studies = Study.objects.select_related("patient", "owner")
+    """Admins: every study. Others: the studies they own or are assigned to (members)."""
+    studies = Study.objects.select_related("patient", "owner").prefetch_related(
+        Prefetch("members", queryset=User.objects.order_by("username")))
     if user.is_admin:
         return studies
     visible_ids = Study.objects.filter(Q(owner=user) | Q(members=user)).values("id")

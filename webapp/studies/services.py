@@ -6,11 +6,19 @@ import datetime as dt
 
 from django.db import transaction
 
-from webapp.accounts.models import User
+from webapp.accounts.models import Role, User
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
-from webapp.errors import Conflict, Forbidden
+from webapp.errors import Conflict, DomainError, Forbidden
 from webapp.studies.models import Patient, Study, StudyStatus
+
+# Audit actions of this app that webapp.audit.models.Action does not list yet (its choices are not enforced by
+# the database; adding them there needs a migration of the audit app, left to its owner).
+STUDY_MEMBERS = "study_members"
+IMAGE_UPLOAD = "image_upload"
+
+# The roles a study is assigned to: admins see every study already, so assigning one would change nothing.
+MEMBER_ROLES = (Role.GASTROENTEROLOGIST, Role.ANNOTATOR)
 
 
 class StudyClosed(Conflict):
@@ -32,18 +40,58 @@ def study_lock_open(*, study_id: int) -> Study:
 
 @transaction.atomic
 def study_create(
-    *, owner: User, patient_pseudo_id: str, date: dt.date, indication: str = "", audit_detail: dict | None = None
+    *, owner: User, patient_pseudo_id: str, date: dt.date, indication: str = "", audit_detail: dict | None = None,
+    member_ids: list[int] | None = None,
 ) -> Study:
-    """audit_detail: extra facts for the audit entry (an import names its source and counts)."""
+    """audit_detail: extra facts for the audit entry (an import names its source and counts). member_ids: the
+    people assigned at once (admins only, as study_set_members), so the new study is visible to them."""
     patient, _ = Patient.objects.get_or_create(pseudo_id=patient_pseudo_id.strip())
     study = Study.objects.create(patient=patient, date=date, indication=indication, owner=owner)
     audit_record(actor=owner, action=Action.STUDY_CREATE, target=study, detail=audit_detail)
+    if member_ids:
+        study_set_members(study=study, member_ids=member_ids, user=owner)
     return study
 
 
 @transaction.atomic
 def study_add_member(*, study: Study, user: User) -> None:
     study.members.add(user)
+
+
+def _assignable(member_ids: list[int]) -> list[User]:
+    """The users to assign, or DomainError (400) naming the ids that are not active gastroenterologists or
+    annotators."""
+    wanted = set(member_ids)
+    users = list(User.objects.filter(pk__in=wanted, is_active=True, is_superuser=False, role__in=MEMBER_ROLES))
+    missing = sorted(wanted - {u.pk for u in users})
+    if missing:
+        raise DomainError(f"user(s) {', '.join(map(str, missing))}: not an active gastroenterologist or annotator; "
+                          "only they are assigned to studies (admins see every study)")
+    return sorted(users, key=lambda u: u.username)
+
+
+@transaction.atomic
+def study_set_members(*, study: Study, member_ids: list[int], user: User) -> Study:
+    """Make exactly these people the study's members (admins only): they see the study, its videos and images.
+
+    A closed study's members may change too (who may read a signed-off study is not its content). Audited with
+    who was added and removed, by username; nothing is written when nothing changes.
+    """
+    if not user.is_admin:
+        raise Forbidden("only an admin assigns people to a study")
+    study = Study.objects.select_for_update().get(pk=study.pk)
+    users = _assignable(member_ids)
+    before = {u.pk: u.username for u in study.members.all()}
+    after = {u.pk: u.username for u in users}
+    if before.keys() == after.keys():
+        return study
+    study.members.set(users)
+    audit_record(actor=user, action=STUDY_MEMBERS, target=study, detail={
+        "added": sorted(after[pk] for pk in after.keys() - before.keys()),
+        "removed": sorted(before[pk] for pk in before.keys() - after.keys()),
+        "members": sorted(after.values()),
+    })
+    return study
 
 
 @transaction.atomic

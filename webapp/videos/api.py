@@ -1,4 +1,4 @@
-"""Videos: upload to a study, status, timeline, events, frame image and mask, cancel."""
+"""Videos: upload to a study, status, timeline, events, frame image and mask, cancel, resume."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from webapp.videos.serializers import (
     VideoSerializer,
     VideoUploadSerializer,
 )
-from webapp.videos.services import video_cancel, video_delete, video_reprocess, video_upload
+from webapp.videos.services import video_cancel, video_delete, video_reprocess, video_resume, video_upload
 
 
 class StudyVideosView(generics.ListAPIView):
@@ -131,6 +131,17 @@ class VideoCancelView(APIView):
     @extend_schema(request=None, responses=VideoSerializer)
     def post(self, request: Request, video_id: int) -> Response:
         video = video_cancel(video=video_get_visible(user=request.user, video_id=video_id), user=request.user)
+        return Response(VideoSerializer(video).data)
+
+
+class VideoResumeView(APIView):
+    """Queue a cancelled video again; it continues after its last stored frame (gastroenterologists, admins)."""
+
+    permission_classes = [ClinicianWrites]
+
+    @extend_schema(request=None, responses=VideoSerializer)
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_resume(video=video_get_visible(user=request.user, video_id=video_id), user=request.user)
         return Response(VideoSerializer(video).data)
 
 

@@ -1,4 +1,4 @@
-"""Writes on videos: upload, cancel, and the processing that the Celery task calls."""
+"""Writes on videos: upload, cancel, resume, and the processing that the Celery task calls."""
 
 from __future__ import annotations
 
@@ -187,6 +187,30 @@ def video_cancel(*, video: Video, user: User) -> Video:
         video.finished_at = timezone.now()
         video.save(update_fields=["status", "finished_at"])
         audit_record(actor=user, action=Action.VIDEO_CANCEL, target=video)
+    broadcast(video.pk, _status_message(video))
+    return video
+
+
+# An audit action webapp.audit.models.Action does not list yet (adding it there needs an audit migration).
+VIDEO_RESUME = "video_resume"
+
+
+def video_resume(*, video: Video, user: User) -> Video:
+    """Queue a cancelled video again: the worker continues after its last stored frame (video_process) with the
+    model version it started with. 409 unless cancelled, and on a closed study (study_lock_open). Audited with
+    the frame it resumes from."""
+    with transaction.atomic():
+        study_lock_open(study_id=video.study_id)  # study first, then video (the order every write keeps)
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status != VideoStatus.CANCELLED:
+            raise Conflict(f"the video is {video.status}; only a cancelled video can be resumed")
+        # The progress a cancelled run had stored (its last batch may be stored without being counted: the
+        # conditional progress UPDATE no longer matched once the video was cancelled).
+        video.frames_done = _next_index(video)
+        video.status, video.finished_at, video.error = VideoStatus.QUEUED, None, ""
+        video.save(update_fields=["status", "finished_at", "error", "frames_done"])
+        audit_record(actor=user, action=VIDEO_RESUME, target=video, detail={"from_frame": video.frames_done})
+        transaction.on_commit(lambda: _enqueue(video.pk))
     broadcast(video.pk, _status_message(video))
     return video
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("videos/<int:video_id>/timeline/", api.VideoTimelineView.as_view(), name="video-timeline"),
     path("videos/<int:video_id>/events/", api.VideoEventsView.as_view(), name="video-events"),
     path("videos/<int:video_id>/cancel/", api.VideoCancelView.as_view(), name="video-cancel"),
+    path("videos/<int:video_id>/resume/", api.VideoResumeView.as_view(), name="video-resume"),
     path("videos/<int:video_id>/reprocess/", api.VideoReprocessView.as_view(), name="video-reprocess"),
     path("videos/<int:video_id>/frames/<int:index>/image.png", api.FrameImageView.as_view(), name="frame-image"),
     path("videos/<int:video_id>/file/", api.VideoFileView.as_view(), name="video-file"),
