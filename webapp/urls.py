@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from webapp.accounts.api import SessionView, TokenLoginView, UserListView
-from webapp.audit.api import AuditEntryListView
+from webapp.accounts.api import SessionView, TokenLoginView, UserDetailView, UserListView
+from webapp.audit.api import AuditChoicesView, AuditEntryListView, AuditExportView
 from webapp.spa import spa_index
 
 urlpatterns = [
@@ -16,7 +16,10 @@ urlpatterns = [
     path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("api/auth/session/", SessionView.as_view(), name="auth-session"),
     path("api/users/", UserListView.as_view(), name="user-list"),
+    path("api/users/<int:user_id>/", UserDetailView.as_view(), name="user-detail"),
     path("api/audit/", AuditEntryListView.as_view(), name="audit-list"),
+    path("api/audit/export/", AuditExportView.as_view(), name="audit-export"),
+    path("api/audit/choices/", AuditChoicesView.as_view(), name="audit-choices"),
     path("api/", include("webapp.studies.urls")),
     path("api/", include("webapp.videos.urls")),
     path("api/", include("webapp.annotations.urls")),

@@ -1,8 +1,12 @@
-"""Logins: POST /api/auth/token/ (API clients: a DRF token), /api/auth/session/ (the browser); GET /api/users/."""
+"""Logins: POST /api/auth/token/ (API clients: a DRF token), /api/auth/session/ (the browser).
+Users: GET /api/users/ (any role: the reviewer filter; admins see more), POST /api/users/ and
+GET/PATCH /api/users/{id}/ (admins: create, change role, deactivate, set a password)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -15,8 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.accounts.models import Role
-from webapp.accounts.selectors import user_list
+from webapp.accounts.models import Role, User
+from webapp.accounts.permissions import AdminWrites, IsAdminRole
+from webapp.accounts.selectors import user_admin_usernames, user_get, user_list
+from webapp.accounts.services import user_create, user_update
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 
@@ -37,16 +43,70 @@ class TokenLoginView(APIView):
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action=Action.LOGIN, target=user, detail={"via": "token"})
-        return Response({"token": token.key, "role": user.role or ("admin" if user.is_superuser else "")})
+        return Response({"token": token.key, "role": _role(user)})
 
 
-class SessionUserSerializer(serializers.Serializer):
+def _role(user) -> str:
+    return user.role or ("admin" if user.is_superuser else "")
+
+
+class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     role = serializers.SerializerMethodField()
 
     def get_role(self, user) -> str:
-        return user.role or ("admin" if user.is_superuser else "")
+        return _role(user)
+
+
+class SessionUserSerializer(UserSerializer):
+    # Only for a user without a role (who can open no page yet): the admins to ask, by username.
+    admins = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def to_representation(self, user) -> dict:
+        data = super().to_representation(user)
+        if not data["role"]:
+            data["admins"] = user_admin_usernames()
+        return data
+
+
+class AdminUserSerializer(UserSerializer):
+    """What an admin sees of a user (the Users page)."""
+
+    is_active = serializers.BooleanField()
+    is_superuser = serializers.BooleanField()
+    last_login = serializers.DateTimeField(allow_null=True)
+    date_joined = serializers.DateTimeField()
+
+
+_ROLES = ", ".join(Role.values)
+_ROLE_REQUIRED = f"a role is required (one of {_ROLES})"
+_NOT_A_ROLE = "\"{input}\" is not a role (one of " + _ROLES + ")"
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    role = serializers.ChoiceField(choices=Role.values, allow_blank=True, error_messages={
+        "required": _ROLE_REQUIRED, "null": _ROLE_REQUIRED, "invalid_choice": _NOT_A_ROLE})
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_role(self, value: str) -> str:
+        if not value:  # "" would be "no role": a user who can open nothing
+            raise serializers.ValidationError(_ROLE_REQUIRED)
+        return value
+
+
+class UserChangeSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.values, required=False, error_messages={
+        "invalid_choice": _NOT_A_ROLE})
+    is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("nothing to change: send role, is_active and/or password")
+        return attrs
 
 
 class SessionLoginSerializer(serializers.Serializer):
@@ -93,14 +153,52 @@ class SessionView(APIView):
 
 
 class UserListView(generics.ListAPIView):
-    """Users by role (for the reviewer filter): id, username and role only."""
+    """GET: users by role (the reviewer filter): id, username, role; admins also see is_active, last_login
+    and may ask for deactivated users too (?include_inactive=true). POST (admins): create a user."""
 
-    serializer_class = SessionUserSerializer
+    permission_classes = [AdminWrites]
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("role", str, enum=Role.values)])
+    def get_serializer_class(self):
+        return AdminUserSerializer if self.request.user.is_admin else UserSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("role", str, enum=Role.values),
+                               OpenApiParameter("include_inactive", bool, description="admins only")])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return user_list(role=self.request.query_params.get("role") or None)
+        params = self.request.query_params
+        include_inactive = self.request.user.is_admin and params.get("include_inactive") in ("1", "true")
+        return user_list(role=params.get("role") or None, include_inactive=include_inactive)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: AdminUserSerializer})
+    def post(self, request: Request) -> Response:
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_create(actor=request.user, **data.validated_data)
+        return Response(AdminUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailView(APIView):
+    """GET / PATCH one user (admins): `{role?, is_active?, password?}`."""
+
+    permission_classes = [IsAdminRole]
+
+    def _user(self, user_id: int) -> User:
+        user = user_get(user_id=user_id)
+        if user is None:
+            raise Http404
+        return user
+
+    @extend_schema(responses=AdminUserSerializer)
+    def get(self, request: Request, user_id: int) -> Response:
+        return Response(AdminUserSerializer(self._user(user_id)).data)
+
+    @extend_schema(request=UserChangeSerializer, responses=AdminUserSerializer)
+    def patch(self, request: Request, user_id: int) -> Response:
+        self._user(user_id)
+        data = UserChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_update(actor=request.user, user_id=user_id, **data.validated_data)
+        return Response(AdminUserSerializer(user).data)

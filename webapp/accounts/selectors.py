@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 from rest_framework.authtoken.models import Token
 
-from webapp.accounts.models import User
+from webapp.accounts.models import Role, User
+
+_ADMIN = models.Q(role=Role.ADMIN) | models.Q(is_superuser=True)
 
 
 def user_get_by_token(*, token: str) -> User | None:
@@ -15,9 +17,22 @@ def user_get_by_token(*, token: str) -> User | None:
     return found.user
 
 
-def user_list(*, role: str | None = None):
-    """Active users, by username; role: only that role (superusers count as admins)."""
-    users = User.objects.filter(is_active=True).order_by("username")
-    if role == "admin":
-        return users.filter(models.Q(role=role) | models.Q(is_superuser=True))
+def user_get(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def user_list(*, role: str | None = None, include_inactive: bool = False):
+    """Users by username, active ones only unless include_inactive; role: only that role (superusers count
+    as admins)."""
+    users = User.objects.order_by("username")
+    if not include_inactive:
+        users = users.filter(is_active=True)
+    if role == Role.ADMIN:
+        return users.filter(_ADMIN)
     return users.filter(role=role) if role else users
+
+
+def user_admin_usernames() -> list[str]:
+    """Whom a user without a role asks: the active admins' names."""
+    return list(User.objects.filter(is_active=True).filter(_ADMIN).order_by("username")
+                .values_list("username", flat=True))

@@ -23,6 +23,11 @@ class Action(models.TextChoices):
     TRAINING_CANCEL = "training_cancel", "Fine-tuning run cancelled"
     MODEL_PROMOTE = "model_promote", "Model version promoted"
     ADMIN_CHANGE = "admin_change", "Changed in the Django admin"
+    USER_CREATE = "user_create", "User created"
+    USER_ROLE = "user_role", "User's role changed"
+    USER_DEACTIVATE = "user_deactivate", "User deactivated"
+    USER_REACTIVATE = "user_reactivate", "User reactivated"
+    USER_PASSWORD = "user_password", "User's password set by an admin"
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -49,6 +54,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # The audit page filters by person and by object; the log only grows.
+        indexes = [
+            models.Index(fields=["actor_username", "at"], name="audit_actor_at"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
 
     def save(self, *args, **kwargs):
         # An invariant of the table, not business logic: rows are written once. (Deleting a user still
