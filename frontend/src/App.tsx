@@ -4,6 +4,7 @@
  *   /app/login                          login (?next= returns there afterwards)
  *   /app/                               study list (filters in the query string)
  *   /app/studies/:id                    study: videos, still images, upload
+ *   /app/studies/:id/report             the study's sign-off report (prints cleanly; the browser saves it as PDF)
  *   /app/videos/:id                     video review (?event=<id> selects an event, ?frame=<n> opens at a frame)
  *   /app/videos/:id/frames/:index/edit  mask editor for a video frame
  *   /app/images/:id/edit                mask editor for a still image
@@ -20,6 +21,15 @@
  *   new-study-patient, new-study-date, new-study-indication, new-study-submit      StudyListPage
  *   video-row (data-video-id), image-card (data-image-id), edit-image-link,
  *   upload-input, upload-progress, upload-done, upload-error                      StudyPage
+ *   import-input, import-progress, import-error, new-study-toggle,
+ *   export-kvasir, export-coco (also in each study-row)                            StudyListPage
+ *   breadcrumbs, study-members, member-chip (data-user-id), members-edit, members-picker,
+ *   member-option (data-user-id), members-save, members-error, report-link, closed-notice,
+ *   export-kvasir, export-coco, video-resume, image-upload-input, image-upload-progress,
+ *   image-upload-done, image-upload-error                                          StudyPage
+ *   report-page (data-state = draft|signed_off|signed_off_with_pending), report-print,
+ *   report-signed-off, report-patient, report-reviewers, report-models, report-summary,
+ *   report-video (data-video-id), report-event (data-event-id, data-verdict), report-thumbnail  StudyReportPage
  *   video-element | frame-image (fallback), timeline-canvas, frame-index, frame-time,
  *   play-toggle, overlay-toggle, overlay-opacity, jump-mode, edit-frame-link, shortcuts-button,
  *   shortcuts-help, progress-bar (aria-valuenow = frames done, data-status),
@@ -48,6 +58,7 @@ import { TrainingRunPage } from "./pages/models/TrainingRunPage";
 import { NotFound } from "./pages/NotFound";
 import { CorrectionQueuePage } from "./pages/queues/CorrectionQueuePage";
 import { ReviewQueuePage } from "./pages/queues/ReviewQueuePage";
+import { StudyReportPage } from "./pages/report/StudyReportPage";
 import { RequireAuth, RequireRole, SessionProvider } from "./pages/session";
 import { StudyListPage } from "./pages/studies/StudyListPage";
 import { StudyPage } from "./pages/studies/StudyPage";
@@ -76,6 +87,7 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <StudyListPage /> },
       { path: "studies/:id", element: <StudyPage /> },
+      { path: "studies/:id/report", element: <StudyReportPage /> },
       { path: "videos/:id", element: <VideoReviewPage /> },
       // The mask editor is its own chunk, loaded when an editor route opens: the review pages (the ones
       // that must render in under a second) do not parse it.

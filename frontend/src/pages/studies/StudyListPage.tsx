@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { listStudies, listUsers } from "../../api/client";
 import { useApi } from "../../api/useApi";
@@ -6,8 +6,11 @@ import type { StudyStatus } from "../../api/types";
 import { Empty, ErrorBanner, Loading, Pager, StudyStatusBadge } from "../common";
 import { STUDY_STATUS_LABELS } from "../labels";
 import { canUpload, useUser } from "../session";
+import { ExportLinks } from "./ExportLinks";
+import { KvasirImport } from "./KvasirImport";
 import { EMPTY_FILTERS, filtersToSearch, hasFilters, parseFilters, toStudyQuery, withFilter, type StudyFilters } from "./filters";
 import { NewStudyForm } from "./NewStudyForm";
+import "./studies.css";
 
 export function StudyListPage() {
   const user = useUser();
@@ -21,14 +24,21 @@ export function StudyListPage() {
 
   const apply = (next: StudyFilters) => setSearch(filtersToSearch(next));
 
+  useEffect(() => {
+    document.title = "Studies – Polypscope";
+  }, []);
+
   return (
     <section className="page">
       <div className="page-head">
         <h1>Studies</h1>
         {canUpload(user.role) && (
-          <button type="button" onClick={() => setCreating((c) => !c)}>
-            {creating ? "Close" : "New study"}
-          </button>
+          <div className="study-actions">
+            <KvasirImport onImported={(study) => void navigate(`/app/studies/${study.id}`)} />
+            <button type="button" data-testid="new-study-toggle" onClick={() => setCreating((c) => !c)}>
+              {creating ? "Close" : "New study"}
+            </button>
+          </div>
         )}
       </div>
       {creating && <NewStudyForm onCreated={(study) => void navigate(`/app/studies/${study.id}`)} />}
@@ -94,6 +104,7 @@ export function StudyListPage() {
                 <th className="num">Images</th>
                 <th className="num">Events</th>
                 <th className="num">Pending</th>
+                <th>Export</th>
               </tr>
             </thead>
             <tbody>
@@ -113,6 +124,9 @@ export function StudyListPage() {
                   <td className="num">{study.images}</td>
                   <td className="num">{study.events}</td>
                   <td className={`num${study.pending_events > 0 ? " pending" : ""}`}>{study.pending_events}</td>
+                  <td>
+                    <ExportLinks studyId={study.id} compact />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,13 +1,19 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { getStudy, listStudyImages, listStudyVideos, setStudyStatus, stillImageUrl } from "../../api/client";
+import { listStudyImages, listStudyVideos, stillImageUrl } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
 import type { StudyStatus, Video } from "../../api/types";
 import { formatTime } from "../../timeline/format";
 import { Empty, ErrorBanner, Loading, StudyStatusBadge, VideoStatusBadge } from "../common";
 import { STUDY_STATUS_LABELS } from "../labels";
 import { canUpload, useUser } from "../session";
+import { ExportLinks } from "./ExportLinks";
+import { ImageUpload } from "./ImageUpload";
+import { StudyMembers } from "./StudyMembers";
+import { getStudyWithMembers, resumeVideo, setStudyStatusWithMembers } from "./studyApi";
+import { studyDocumentTitle, studyName } from "./studyNames";
 import { VideoUpload } from "./VideoUpload";
+import "./studies.css";
 
 /** While a video of the study is queued or processing, its row refreshes at this period (ms). */
 const POLL_MS = 3_000;
@@ -18,10 +24,16 @@ export function StudyPage() {
   const id = Number(useParams().id);
   const user = useUser();
   const navigate = useNavigate();
-  const study = useApi((signal) => getStudy(id, signal), [id]);
+  const study = useApi((signal) => getStudyWithMembers(id, signal), [id]);
   const videos = useApi((signal) => listStudyVideos(id, signal), [id]);
   const images = useApi((signal) => listStudyImages(id, signal), [id]);
   const [statusError, setStatusError] = useState<string | null>(null);
+  const [videoError, setVideoError] = useState<string | null>(null);
+
+  const title = study.data ? studyDocumentTitle(study.data) : null;
+  useEffect(() => {
+    if (title) document.title = title;
+  }, [title]);
 
   const anyActive = (videos.data?.results ?? []).some(isActive);
   const reloadVideos = videos.reload;
@@ -34,16 +46,26 @@ export function StudyPage() {
   const addVideo = (video: Video) =>
     videos.setData((page) => (page ? { ...page, count: page.count + 1, results: [video, ...page.results.filter((v) => v.id !== video.id)] } : page));
 
+  const resume = (video: Video) => {
+    setVideoError(null);
+    resumeVideo(video.id).then(
+      () => videos.reload(),
+      (reason: unknown) => setVideoError(`${video.original_name}: ${toApiError(reason).detail}`),
+    );
+  };
+
   if (study.error) return <ErrorBanner error={study.error} onRetry={study.reload} />;
   if (!study.data) return <Loading what="study" />;
   const s = study.data;
+  const closed = s.status === "closed";
+  const mayUpload = canUpload(user.role) && !closed;
 
   return (
     <section className="page">
       <div className="page-head">
         <div>
-          <div className="crumbs">
-            <Link to="/app/">Studies</Link> /
+          <div className="crumbs" data-testid="breadcrumbs">
+            <Link to="/app/">Studies</Link> / {studyName(s)}
           </div>
           <h1>
             {s.patient_pseudo_id} <span className="muted">· {s.date}</span> <StudyStatusBadge status={s.status} />
@@ -59,7 +81,7 @@ export function StudyPage() {
                   const signOff = "Close this study? Closing signs it off: verdicts, corrections and uploads are locked until an admin reopens it.";
                   if (status === "closed" && !window.confirm(signOff)) return;
                   setStatusError(null);
-                  setStudyStatus(id, status).then(
+                  setStudyStatusWithMembers(id, status).then(
                     (updated) => study.setData(() => updated),
                     (reason: unknown) => setStatusError(toApiError(reason).detail),
                   );
@@ -75,14 +97,32 @@ export function StudyPage() {
           )}
           {statusError && <ErrorBanner error={statusError} />}
           {s.indication && <p className="muted">{s.indication}</p>}
+          <StudyMembers study={s} canAssign={user.role === "admin"} onChanged={(updated) => study.setData(() => updated)} />
+        </div>
+        <div className="study-actions">
+          <Link
+            to={`/app/studies/${id}/report`}
+            className={`button${closed ? " primary" : ""}`}
+            data-testid="report-link"
+            title={closed ? "The signed-off report: events, verdicts, thumbnails; prints cleanly" : "A draft until the study is closed"}
+          >
+            {closed ? "Open the sign-off report" : "Report (draft)"}
+          </Link>
+          <ExportLinks studyId={id} />
         </div>
       </div>
+      {closed && (
+        <p className="notice small" data-testid="closed-notice">
+          Signed off: verdicts, corrections and uploads are locked{user.role === "admin" ? "; set the status back to reopen it." : " until an admin reopens it."}
+        </p>
+      )}
 
       <div className="section-head">
         <h2>Videos</h2>
-        {canUpload(user.role) && <VideoUpload studyId={id} onUploaded={addVideo} />}
+        {mayUpload && <VideoUpload studyId={id} onUploaded={addVideo} />}
       </div>
       {videos.error && <ErrorBanner error={videos.error} onRetry={videos.reload} />}
+      {videoError && <ErrorBanner error={videoError} />}
       {videos.data && videos.data.results.length === 0 && <Empty>No videos in this study yet.</Empty>}
       {videos.data && videos.data.results.length > 0 && (
         <table className="grid">
@@ -108,6 +148,20 @@ export function StudyPage() {
                 <td>
                   <VideoStatusBadge status={v.status} />
                   {v.status === "failed" && v.error && <div className="error small">{v.error}</div>}
+                  {v.status === "cancelled" && mayUpload && (
+                    <button
+                      type="button"
+                      className="link small"
+                      data-testid="video-resume"
+                      title="Queue it again; it continues after its last processed frame"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        resume(v);
+                      }}
+                    >
+                      Resume
+                    </button>
+                  )}
                 </td>
                 <td className="progress-cell">
                   {v.frame_count > 0 ? (
@@ -133,6 +187,7 @@ export function StudyPage() {
 
       <div className="section-head">
         <h2>Still images</h2>
+        {mayUpload && <ImageUpload studyId={id} onAdded={() => images.reload()} />}
       </div>
       {images.error && <ErrorBanner error={images.error} onRetry={images.reload} />}
       {images.data && images.data.results.length === 0 && <Empty>No still images in this study.</Empty>}
