@@ -5,18 +5,30 @@
  *   /app/                               study list (filters in the query string)
  *   /app/studies/:id                    study: videos, still images, upload
  *   /app/studies/:id/report             the study's sign-off report (prints cleanly; the browser saves it as PDF)
- *   /app/videos/:id                     video review (?event=<id> selects an event, ?frame=<n> opens at a frame)
+ *   /app/videos/:id                     video review (?event=<id> selects an event, ?frame=<n> opens at a frame;
+ *                                       both: the event, shown at that frame)
  *   /app/videos/:id/frames/:index/edit  mask editor for a video frame
  *   /app/images/:id/edit                mask editor for a still image
  *   /app/review                         review queue
  *   /app/corrections                    correction queue
  *   /app/models                         model versions, fine-tune form, training runs (admin)
  *   /app/training-runs/:id              a fine-tuning run: live progress, snapshot, gate report, promote (admin)
+ *   /app/users                          users: create with a role, change role, deactivate, set a password (admin)
+ *   /app/audit                          the audit log: filters in the query string (the API's names), CSV download (admin)
+ *   (any /app/ page)                    a user without a role sees NoRolePage instead: whom to ask for one
  *
  * data-testid attributes for the e2e tests (stable; change them only with the tests):
  *   login-username, login-password, login-submit     LoginPage
  *   nav-studies, nav-review, nav-corrections,
  *   nav-models (admin only), current-user, logout    Layout
+ *   nav-users, nav-audit (admin only)                Layout
+ *   no-role-page, no-role-admins, no-role-retry, logout                            NoRolePage
+ *   users-page, new-user-toggle, new-user-form, new-user-username, new-user-password, new-user-role,
+ *   new-user-submit, new-user-error, new-user-created, user-row (data-username, data-active), user-role,
+ *   user-set-password, user-password-input, user-password-save, user-deactivate, user-deactivate-confirm,
+ *   user-reactivate, user-row-error, user-row-message                              UsersPage
+ *   audit-page, audit-export (the CSV link), audit-filter-<actor|action|target-type|target-id|date-from|date-to>,
+ *   audit-apply, audit-clear, audit-count (data-count), audit-row (data-action, data-actor)  AuditPage
  *   study-row (data-study-id), filter-status, filter-date-from, filter-date-to, filter-reviewer,
  *   new-study-patient, new-study-date, new-study-indication, new-study-submit      StudyListPage
  *   video-row (data-video-id), image-card (data-image-id), edit-image-link,
@@ -35,8 +47,13 @@
  *   shortcuts-help, progress-bar (aria-valuenow = frames done, data-status),
  *   event-row (data-event-id), event-verdict (inside event-row; data-verdict = value or ""),
  *   live-event-row, verdict-panel (data-event-id), verdict-confirmed, verdict-false-positive,
- *   verdict-uncertain, verdict-note                                                VideoReviewPage
- *   review-row (data-event-id), review-link                                         ReviewQueuePage
+ *   verdict-uncertain, verdict-note, verdict-note-status (data-state = clean|unsaved|saving|saved|error|
+ *   needsVerdict), just-judged (data-event-id: the event judged just now, after the selection moved on),
+ *   just-judged-note, just-judged-note-status (data-state as above), verdict-history,
+ *   verdict-history-row (data-verdict), event-unsaved-note (inside event-row), next-video-offer,
+ *   next-video (data-video-id), next-video-none, video-crumbs, video-title, overlay-outline,
+ *   mask-overlay (data-frame = frame drawn, data-mode = fill|outline)              VideoReviewPage
+ *   review-row (data-event-id), review-link (opens the event at its peak frame)     ReviewQueuePage
  *   correction-row (data-kind), correction-link                                     CorrectionQueuePage
  *   model-row (data-model-id, data-active), model-active, model-promote, model-checkpoint,
  *   model-corrections, gate-badge (data-passed), fine-tune-toggle, fine-tune-form, fine-tune-base,
@@ -51,6 +68,8 @@
  *   revision-row (data-revision-id), save-error                                     MaskEditPage
  */
 import { Navigate, RouterProvider, createBrowserRouter } from "react-router";
+import { AuditPage } from "./pages/admin/AuditPage";
+import { UsersPage } from "./pages/admin/UsersPage";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
@@ -108,6 +127,22 @@ const router = createBrowserRouter([
         element: (
           <RequireRole roles={["admin"]}>
             <TrainingRunPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: "users",
+        element: (
+          <RequireRole roles={["admin"]}>
+            <UsersPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: "audit",
+        element: (
+          <RequireRole roles={["admin"]}>
+            <AuditPage />
           </RequireRole>
         ),
       },

@@ -1,5 +1,7 @@
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { logout } from "../api/client";
+import { NoRolePage } from "./admin/NoRolePage";
+import { isRole } from "./admin/users";
 import { ROLE_LABELS } from "./labels";
 import { useSession, useUser } from "./session";
 
@@ -16,6 +18,9 @@ export function Layout() {
       void navigate("/app/login", { replace: true });
     }
   };
+
+  // A user nobody gave a role yet would meet "permission denied" on every page: say why, and whom to ask.
+  if (!isRole(user.role)) return <NoRolePage user={user} />;
 
   return (
     <div className="shell">
@@ -34,6 +39,16 @@ export function Layout() {
           {user.role === "admin" && (
             <NavLink to="/app/models" data-testid="nav-models">
               Models
+            </NavLink>
+          )}
+          {user.role === "admin" && (
+            <NavLink to="/app/users" data-testid="nav-users">
+              Users
+            </NavLink>
+          )}
+          {user.role === "admin" && (
+            <NavLink to="/app/audit" data-testid="nav-audit">
+              Audit log
             </NavLink>
           )}
         </nav>
