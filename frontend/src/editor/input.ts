@@ -108,15 +108,3 @@ export function attachPointerInput({ element, store, isSpaceDown, onPointerDown 
     window.removeEventListener("resize", onResize);
   };
 }
-
-/** Whether a key event comes from a text field, where keys type text instead of driving the
- * editor. Range sliders and buttons are not text fields. */
-export function isTextEntry(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) {
-    return !["range", "checkbox", "radio", "button", "submit", "reset", "color"].includes(target.type);
-  }
-  return false;
-}

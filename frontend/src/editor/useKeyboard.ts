@@ -3,7 +3,7 @@
  * in text fields (and Enter/Space on a focused button, which press that button).
  */
 import { useEffect, useRef, type RefObject } from "react";
-import { isTextEntry } from "./input";
+import { isTextEntry } from "../keyboard/textEntry";
 import { commandForKey, type Command } from "./shortcuts";
 
 function activates(t: EventTarget | null): boolean {

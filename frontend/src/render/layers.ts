@@ -12,8 +12,8 @@ import type { ImagePoint } from "../geometry/points";
 import type { Rect } from "../geometry/rect";
 import { imageToScreen, type ViewTransform } from "../geometry/view";
 import type { Mask } from "../mask/rle";
-import { packRgba, PREDICTION_EDGE, PREDICTION_FILL, type Rgba } from "./colors";
-import { maskRectToPixels, predictionPixels } from "./pixels";
+import { packRgba, PREDICTION_EDGE, PREDICTION_FILL, REVIEW_MASK, type Rgba } from "./colors";
+import { maskRectToPixels, overlayPixels, predictionPixels, type OverlayMode } from "./pixels";
 
 function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const ctx = canvas.getContext("2d");
@@ -78,6 +78,39 @@ export function paintPrediction(canvas: HTMLCanvasElement, mask: Mask | null, wi
   const img = ctx.createImageData(width, height);
   predictionPixels(mask, width, height, packRgba(PREDICTION_FILL), packRgba(PREDICTION_EDGE), new Uint32Array(img.data.buffer));
   ctx.putImageData(img, 0, 0);
+}
+
+/**
+ * The review player's mask overlay: one canvas at the video's resolution over the <video>, repainted whole
+ * for each frame shown (the mask changes everywhere from one frame to the next). Its ImageData is reused
+ * across frames, so playback makes no garbage per frame.
+ */
+export class OverlayLayer {
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly color = packRgba(REVIEW_MASK);
+  private image: ImageData | null = null;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    this.ctx = context2d(canvas);
+  }
+
+  clear(): void {
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  paint(mask: Mask, width: number, height: number, mode: OverlayMode): void {
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    let image = this.image;
+    if (image === null || image.width !== width || image.height !== height) {
+      image = this.ctx.createImageData(width, height);
+      this.image = image;
+    }
+    overlayPixels(mask, width, height, mode, this.color, new Uint32Array(image.data.buffer));
+    this.ctx.putImageData(image, 0, 0);
+  }
 }
 
 export interface UiScene {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { packRgba } from "./colors";
-import { maskRectToPixels, predictionPixels } from "./pixels";
+import { maskRectToPixels, overlayPixels, predictionPixels } from "./pixels";
 
 describe("packRgba", () => {
   test("bytes in memory are r, g, b, a (the ImageData layout)", () => {
@@ -48,5 +48,30 @@ describe("predictionPixels", () => {
     predictionPixels(mask, 5, 5, 1, 2, out);
     expect(out[0]).toBe(2);
     expect(out[12]).toBe(1);
+  });
+});
+
+describe("overlayPixels", () => {
+  // An 8 x 8 mask with a 6 x 6 square at 1..6.
+  const size = 8;
+  const mask = new Uint8Array(size * size);
+  for (let y = 1; y < 7; y++) for (let x = 1; x < 7; x++) mask[y * size + x] = 1;
+
+  test("fill paints every mask pixel and nothing else", () => {
+    const out = new Uint32Array(size * size).fill(99);
+    overlayPixels(mask, size, size, "fill", 5, out);
+    expect(out.filter((p) => p === 5).length).toBe(36);
+    expect(out.filter((p) => p === 0).length).toBe(64 - 36);
+  });
+
+  test("outline paints the mask's rim only: the middle stays transparent", () => {
+    const out = new Uint32Array(size * size).fill(99);
+    overlayPixels(mask, size, size, "outline", 5, out);
+    // 6 x 6 square, a 2 px rim: 36 - 2 x 2 inside.
+    expect(out.filter((p) => p === 5).length).toBe(32);
+    expect(out[3 * size + 3]).toBe(0);
+    expect(out[4 * size + 4]).toBe(0);
+    expect(out[1 * size + 1]).toBe(5);
+    expect(out[0]).toBe(0);
   });
 });

@@ -55,3 +55,12 @@ export function predictionPixels(
     }
   }
 }
+
+/** How the review player draws the model's mask: filled, or only its outline (the mucosa stays visible). */
+export type OverlayMode = "fill" | "outline";
+
+/** A whole mask (width x height) as overlay pixels in `out`: the colour over the mask, or on its outline only. */
+export function overlayPixels(mask: Mask, width: number, height: number, mode: OverlayMode, color: number, out: Uint32Array): void {
+  if (mode === "fill") maskRectToPixels(mask, width, { x0: 0, y0: 0, x1: width, y1: height }, color, out);
+  else predictionPixels(mask, width, height, 0, color, out);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { eventAt, eventFrame, nextUnreviewed, sortEvents, stepEvent } from "./navigation";
+import { eventAt, eventFrame, nextUnreviewed, peakTime, sortEvents, stepEvent } from "./navigation";
 
 const ev = (id: number, start: number, end: number, verdict: string | null = null) => ({
   id,
@@ -68,4 +68,10 @@ test("eventAt finds the event holding a frame, nearest peak first", () => {
   expect(eventAt(overlapping, 50)?.id).toBe(1);
   expect(eventAt(overlapping, 95)?.id).toBe(2);
   expect(eventAt(overlapping, 150)).toBeNull();
+});
+
+test("an event's peak time comes from its span in seconds", () => {
+  // Frames 10..19 at 5 fps: 2.0 s to 4.0 s; the peak frame 15 starts at 3.0 s.
+  expect(peakTime({ start_index: 10, end_index: 19, peak_index: 15, start_s: 2, end_s: 4 })).toBeCloseTo(3);
+  expect(peakTime({ start_index: 10, end_index: 10, peak_index: 10, start_s: 2, end_s: 2.2 })).toBeCloseTo(2);
 });

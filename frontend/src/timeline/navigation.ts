@@ -57,3 +57,13 @@ export function eventAt<T extends NavEvent & { end_index: number }>(sorted: read
   }
   return best;
 }
+
+/**
+ * Seconds into the video of an event's peak, from the event's span in seconds (start_s is its first frame's
+ * start, end_s its last frame's end), so it needs no frame rate.
+ */
+export function peakTime(event: { start_index: number; end_index: number; peak_index: number; start_s: number; end_s: number }): number {
+  const frames = event.end_index - event.start_index + 1;
+  if (frames <= 0) return event.start_s;
+  return event.start_s + ((event.peak_index - event.start_index) * (event.end_s - event.start_s)) / frames;
+}

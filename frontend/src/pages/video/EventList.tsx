@@ -13,11 +13,13 @@ interface EventListProps {
   events: readonly PolypEvent[];
   liveEvents: readonly LiveEvent[];
   selectedId: number | null;
+  /** Events with a note typed and not saved yet. */
+  unsavedNotes: ReadonlySet<number>;
   onSelect: (event: PolypEvent) => void;
   onSeek: (frame: number) => void;
 }
 
-export const EventList = memo(function EventList({ videoId, fps, events, liveEvents, selectedId, onSelect, onSeek }: EventListProps) {
+export const EventList = memo(function EventList({ videoId, fps, events, liveEvents, selectedId, unsavedNotes, onSelect, onSeek }: EventListProps) {
   const listRef = useRef<HTMLOListElement>(null);
 
   // Keep the selected row in view as N/P move through a long list.
@@ -42,7 +44,7 @@ export const EventList = memo(function EventList({ videoId, fps, events, liveEve
             <img
               className="event-thumb"
               src={frameImageUrl(videoId, event.peak_index, THUMB_WIDTH)}
-              alt={`Peak frame ${event.peak_index}`}
+              alt={`Peak at ${t(event.peak_index)}`}
               loading="lazy"
               width={THUMB_WIDTH / 2}
             />
@@ -54,12 +56,17 @@ export const EventList = memo(function EventList({ videoId, fps, events, liveEve
                 </span>
               </div>
               <div className="small muted">
-                peak {formatScore(event.peak_score)} · frames {event.start_index}–{event.end_index}
+                peak {formatScore(event.peak_score)} at {t(event.peak_index)}
               </div>
               <span data-testid="event-verdict" data-verdict={event.verdict?.value ?? ""}>
                 <VerdictBadge value={event.verdict?.value ?? null} />
               </span>
               {event.verdict?.note && <div className="small muted note-preview">“{event.verdict.note}”</div>}
+              {unsavedNotes.has(event.id) && (
+                <div className="small notice" data-testid="event-unsaved-note">
+                  ✎ note not saved yet
+                </div>
+              )}
             </div>
           </li>
         ))}
@@ -73,7 +80,7 @@ export const EventList = memo(function EventList({ videoId, fps, events, liveEve
                 <img
                   className="event-thumb"
                   src={frameImageUrl(videoId, event.peak, THUMB_WIDTH)}
-                  alt={`Peak frame ${event.peak}`}
+                  alt={`Peak at ${t(event.peak)}`}
                   loading="lazy"
                   width={THUMB_WIDTH / 2}
                 />

@@ -3,8 +3,9 @@
 import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { frameImageUrl, videoFileUrl } from "../../api/client";
 import { frameAtTime, timeOfFrame } from "../../timeline/format";
+import { OverlayLayer } from "../../render/layers";
+import type { OverlayMode } from "../../render/pixels";
 import type { MaskChunkCache } from "./maskCache";
-import { MASK_RGB, packRgba, paintMask } from "./overlay";
 
 export interface PlayerHandle {
   togglePlay: () => void;
@@ -15,8 +16,6 @@ export interface PlayerHandle {
 
 /** Masks are requested this many frames ahead of the playhead: 10-20 s of video at 25-30 fps. */
 const PREFETCH_FRAMES = 500;
-
-const MASK_COLOUR = packRgba(MASK_RGB[0], MASK_RGB[1], MASK_RGB[2], 255);
 
 interface PlayerProps {
   ref: Ref<PlayerHandle>;
@@ -30,37 +29,40 @@ interface PlayerProps {
   /** Frames processed so far: when it grows, the frame on screen may now have a mask to draw. */
   framesDone: number;
   overlay: boolean;
+  /** Filled, or the outline only (render/pixels.ts). */
+  overlayMode: OverlayMode;
   opacity: number;
   onFrame: (frame: number) => void;
   onPlayingChange: (playing: boolean) => void;
 }
 
 export function Player(props: PlayerProps) {
-  const { ref, videoId, fps, frameCount, width, height, initialFrame, masks, framesDone, overlay, opacity } = props;
+  const { ref, videoId, fps, frameCount, width, height, initialFrame, masks, framesDone, overlay, overlayMode, opacity } = props;
   const [mode, setMode] = useState<"video" | "frames">("video");
   const [shownFrame, setShownFrame] = useState(initialFrame);
   const [framesPlaying, setFramesPlaying] = useState(false);
   const videoRef = useRef<HTMLVideoElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const imageDataRef = useRef<ImageData | null>(null);
+  const layerRef = useRef<OverlayLayer | null>(null);
   const frameRef = useRef(initialFrame);
   /** The frame a seek asked for until the player reports it: fast repeated steps count from here. */
   const targetRef = useRef<number | null>(null);
 
   // Callbacks and overlay inputs read through a ref, so the per-frame path never waits on a re-render.
-  const live = useRef({ masks, overlay, onFrame: props.onFrame, onPlayingChange: props.onPlayingChange });
-  live.current = { masks, overlay, onFrame: props.onFrame, onPlayingChange: props.onPlayingChange };
+  const live = useRef({ masks, overlay, overlayMode, onFrame: props.onFrame, onPlayingChange: props.onPlayingChange });
+  live.current = { masks, overlay, overlayMode, onFrame: props.onFrame, onPlayingChange: props.onPlayingChange };
 
   const clamp = useCallback((frame: number) => Math.max(0, frameCount > 0 ? Math.min(frameCount - 1, frame) : frame), [frameCount]);
 
   const drawOverlay = useCallback((frame: number) => {
     const canvas = canvasRef.current;
-    const context = canvas?.getContext("2d");
-    if (!canvas || !context) return;
-    const { masks: cache, overlay: on } = live.current;
+    if (!canvas) return;
+    if (layerRef.current === null) layerRef.current = new OverlayLayer(canvas);
+    const layer = layerRef.current;
+    const { masks: cache, overlay: on, overlayMode: mode } = live.current;
     const mask = on && cache ? cache.mask(frame) : null;
     if (mask === undefined) {
-      context.clearRect(0, 0, canvas.width, canvas.height);
+      layer.clear();
       if (cache?.needsFetch(frame)) {
         cache.ensure(frame).then(
           () => frameRef.current === frame && drawOverlay(frame),
@@ -69,23 +71,10 @@ export function Player(props: PlayerProps) {
       }
       return;
     }
-    if (mask === null) {
-      context.clearRect(0, 0, canvas.width, canvas.height);
-      canvas.dataset.frame = String(frame);
-      return;
-    }
-    if (canvas.width !== mask.width || canvas.height !== mask.height) {
-      canvas.width = mask.width;
-      canvas.height = mask.height;
-    }
-    let image = imageDataRef.current;
-    if (!image || image.width !== mask.width || image.height !== mask.height) {
-      image = context.createImageData(mask.width, mask.height);
-      imageDataRef.current = image;
-    }
-    paintMask(mask.data, new Uint32Array(image.data.buffer), MASK_COLOUR);
-    context.putImageData(image, 0, 0);
+    if (mask === null) layer.clear();
+    else layer.paint(mask.data, mask.width, mask.height, mode);
     canvas.dataset.frame = String(frame); // which frame's mask is on screen (the e2e test checks the sync)
+    canvas.dataset.mode = mode;
   }, []);
 
   const report = useCallback(
@@ -102,7 +91,7 @@ export function Player(props: PlayerProps) {
 
   // Redraw when the overlay is switched, the cache replaced, or processing reached more frames (the frame on
   // screen may have been drawn empty because it was not processed yet).
-  useEffect(() => drawOverlay(frameRef.current), [overlay, masks, framesDone, drawOverlay]);
+  useEffect(() => drawOverlay(frameRef.current), [overlay, overlayMode, masks, framesDone, drawOverlay]);
 
   // <video>: follow the frame actually presented. requestVideoFrameCallback reports each composited frame
   // with its media time; without it, timeupdate fires only ~4 times a second, so poll with rAF while playing.

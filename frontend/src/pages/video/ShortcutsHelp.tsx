@@ -1,5 +1,5 @@
 import { ShortcutRows } from "../../editor/ShortcutRows";
-import { SHORTCUTS } from "./keymap";
+import { NOTE_SHORTCUTS, SHORTCUTS } from "./keymap";
 
 export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
   return (
@@ -14,6 +14,7 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
         <table className="shortcuts">
           <tbody>
             <ShortcutRows rows={SHORTCUTS} />
+            <ShortcutRows rows={NOTE_SHORTCUTS} />
           </tbody>
         </table>
       </div>

@@ -3,6 +3,7 @@
 // frame (one line), so playback costs nothing here.
 import { memo, useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import type { VerdictValue } from "../../api/types";
+import { VERDICT_COLORS } from "../../render/colors";
 import { binMaxScores, spanAtX, spanBand, xToFrame, frameToX } from "../../timeline/binning";
 import { heatLut, paintHeatStrip } from "../../timeline/colormap";
 import { formatScore, formatTime } from "../../timeline/format";
@@ -40,9 +41,7 @@ const NO_DATA_RGB = [42, 46, 56] as const;
 const BAND_COLOURS: Record<VerdictValue | "pending" | "live", string> = {
   pending: "#c9d1e0",
   live: "#7f8aa3",
-  confirmed: "#3ecf8e",
-  false_positive: "#ff6b6b",
-  uncertain: "#f5b942",
+  ...VERDICT_COLORS,
 };
 const LUT = heatLut();
 

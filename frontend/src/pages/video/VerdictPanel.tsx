@@ -1,6 +1,21 @@
+// The selected event: its verdict buttons, its note, its verdict history; and, right after a verdict moved
+// the selection on, the event just judged with its own note field (reviewState.ts says why).
 import type { PolypEvent, VerdictValue } from "../../api/types";
 import { formatScore, formatTime } from "../../timeline/format";
 import { VerdictBadge, formatDateTime } from "../common";
+import { VERDICT_LABELS } from "../labels";
+import { NoteField } from "./NoteField";
+import type { NoteStatus } from "./reviewState";
+import { VerdictHistory } from "./VerdictHistory";
+
+/** One event's note as the panel shows it. */
+export interface NoteView {
+  text: string;
+  status: NoteStatus;
+  error: string | null;
+  onChange: (text: string) => void;
+  onCommit: (how: "enter" | "blur") => void;
+}
 
 interface VerdictPanelProps {
   event: PolypEvent | null;
@@ -10,12 +25,11 @@ interface VerdictPanelProps {
   canVerdict: boolean;
   /** Why verdicts are off right now (processing), or null. */
   blockedReason: string | null;
-  note: string;
-  onNote: (note: string) => void;
   saving: boolean;
-  error: string | null;
-  info: string | null;
+  note: NoteView | null;
   onVerdict: (value: VerdictValue) => void;
+  /** The event judged just now (the selection moved on), with its position and note. */
+  justJudged: { event: PolypEvent; index: number; note: NoteView } | null;
 }
 
 const BUTTONS: readonly { value: VerdictValue; label: string; keys: string; testId: string }[] = [
@@ -25,29 +39,58 @@ const BUTTONS: readonly { value: VerdictValue; label: string; keys: string; test
 ];
 
 export function VerdictPanel(props: VerdictPanelProps) {
-  const { event, index, total, fps, canVerdict, blockedReason, note, onNote, saving, error, info, onVerdict } = props;
+  const { event, index, total, fps, canVerdict, blockedReason, saving, note, onVerdict, justJudged } = props;
+  const judgedLine = justJudged && justJudged.event.verdict && (
+    <div className="just-judged" data-testid="just-judged" data-event-id={justJudged.event.id}>
+      <div className="small">
+        <span className="ok">✓</span> Event {justJudged.index + 1}: <strong>{VERDICT_LABELS[justJudged.event.verdict.value]}</strong> saved
+        <span className="muted"> · {formatTime(justJudged.event.start_s)}</span>
+      </div>
+      {canVerdict && (
+        <NoteField
+          testId="just-judged-note"
+          label={`Add a note to event ${justJudged.index + 1} (Enter saves)`}
+          value={justJudged.note.text}
+          status={justJudged.note.status}
+          error={justJudged.note.error}
+          judged
+          disabled={false}
+          placeholder="Note on the verdict just given"
+          onChange={justJudged.note.onChange}
+          onCommit={justJudged.note.onCommit}
+        />
+      )}
+    </div>
+  );
+
   if (!event) {
     return (
       <div className="verdict-panel">
+        {judgedLine}
         <p className="muted">{total > 0 ? "Select an event (N / P, or click one)." : blockedReason ? "Events are listed as processing finds them." : "No events in this video."}</p>
-        {info && <p className="ok small">{info}</p>}
       </div>
     );
   }
   const disabled = !canVerdict || blockedReason !== null || saving;
+  const peakTime = formatTime(event.peak_index / Math.max(1, fps));
   return (
     <div className="verdict-panel" data-testid="verdict-panel" data-event-id={event.id}>
+      {judgedLine}
       <div className="verdict-head">
         <strong>
           Event {index + 1} of {total}
         </strong>
         <span className="muted small">
-          {formatTime(event.start_s)} – {formatTime(event.end_s)} · peak {formatScore(event.peak_score)} at #{event.peak_index}
+          {formatTime(event.start_s)} – {formatTime(event.end_s)} · peak {formatScore(event.peak_score)} at {peakTime}
         </span>
       </div>
       <div className="verdict-current">
         <VerdictBadge value={event.verdict?.value ?? null} />
-        {event.verdict && <span className="small muted">{formatDateTime(event.verdict.created_at)}</span>}
+        {event.verdict && (
+          <span className="small muted">
+            {String(event.verdict.reviewer ?? "")} · {formatDateTime(event.verdict.created_at)}
+          </span>
+        )}
       </div>
       {canVerdict ? (
         <>
@@ -67,26 +110,27 @@ export function VerdictPanel(props: VerdictPanelProps) {
               </button>
             ))}
           </div>
-          <input
-            data-testid="verdict-note"
-            className="verdict-note"
-            placeholder="Note (optional; Esc leaves the field)"
-            value={note}
-            onChange={(e) => onNote(e.target.value)}
-            disabled={blockedReason !== null}
-          />
+          {note && (
+            <NoteField
+              testId="verdict-note"
+              label={`Note on event ${index + 1}${event.verdict ? " (Enter saves)" : " (saved with its verdict)"}`}
+              value={note.text}
+              status={note.status}
+              error={note.error}
+              judged={event.verdict !== null}
+              disabled={blockedReason !== null}
+              placeholder="Note (optional; Esc leaves the field)"
+              onChange={note.onChange}
+              onCommit={note.onCommit}
+            />
+          )}
         </>
       ) : (
         <p className="small muted">Verdicts are given by gastroenterologists.</p>
       )}
       {blockedReason && <p className="small notice">{blockedReason}</p>}
       {saving && <p className="small muted">Saving…</p>}
-      {error && (
-        <p className="small error" role="alert">
-          {error}
-        </p>
-      )}
-      {info && <p className="small ok">{info}</p>}
+      <VerdictHistory eventId={event.id} current={event.verdict?.id ?? null} />
     </div>
   );
 }

@@ -1,43 +1,51 @@
-// Video review: player + mask overlay, score timeline, events with verdicts, live processing progress.
-// State lives here; the pieces (Player, TimelineStrip, EventList, VerdictPanel) only draw and report.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+// Video review: player + mask overlay, score timeline, events with verdicts and notes, live processing progress.
+// The state of the review (selection, notes, saves, navigation) is the pure reducer of reviewState.ts; this
+// component loads data, performs the effects the state asks for (seeks, saves) and lays the pieces out.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { cancelVideo, getMaskChunk, getTimeline, getVideo, listEvents, postVerdict, reprocessVideo } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
-import type { LiveEvent, PolypEvent, ProgressMessage, VerdictValue } from "../../api/types";
+import type { PolypEvent, Video, VerdictValue } from "../../api/types";
 import { decodeRle } from "../../mask/rle";
+import type { OverlayMode } from "../../render/pixels";
 import { formatTime } from "../../timeline/format";
-import { eventFrame, nextUnreviewed, sortEvents, stepEvent, type JumpTarget } from "../../timeline/navigation";
+import type { JumpTarget } from "../../timeline/navigation";
 import { ErrorBanner, Loading, VideoStatusBadge } from "../common";
-import { VERDICT_LABELS } from "../labels";
 import { canGiveVerdicts, canUpload, useUser } from "../session";
 import { isBoolean, isUnitNumber, usePersistentState } from "../usePersistentState";
 import { EventList } from "./EventList";
-import { keyToAction, type VideoAction } from "./keymap";
-import { mergeLiveEvents } from "./liveEvents";
+import type { VideoAction } from "./keymap";
 import { MaskChunkCache } from "./maskCache";
+import { eventUrl } from "./nextVideo";
+import { NextVideoOffer } from "./NextVideoOffer";
 import { Player, type PlayerHandle } from "./Player";
 import { ProcessingBar, type Progress } from "./ProcessingBar";
+import {
+  hasUnsavedNote,
+  initialReviewState,
+  isSaving,
+  justJudgedEvent,
+  noteStatus,
+  noteText,
+  pendingCount,
+  planStep,
+  reviewReducer,
+  selectedEvent,
+  type ReviewState,
+} from "./reviewState";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { TimelineStrip, type StripSpan } from "./TimelineStrip";
-import { useVideoSocket } from "./useVideoSocket";
-import { VerdictPanel } from "./VerdictPanel";
-
-/** While processing, the heat strip is refreshed this often (ms): it fills in without a request per message. */
-const TIMELINE_REFRESH_MS = 15_000;
-/**
- * While processing, the video row is also polled this often (ms): a safety net for a "done" message the
- * socket missed (it connected late, or reconnected after the broadcast), so the page never hangs at 99%.
- */
-const VIDEO_POLL_MS = 5_000;
+import { useLiveProgress } from "./useLiveProgress";
+import { useNextVideo } from "./useNextVideo";
+import { useReviewKeys } from "./useReviewKeys";
+import { VerdictPanel, type NoteView } from "./VerdictPanel";
+import "./review.css";
 
 const isJumpTarget = (value: unknown): value is JumpTarget => value === "start" || value === "peak";
+const isOverlayMode = (value: unknown): value is OverlayMode => value === "fill" || value === "outline";
 
-function isTextEntry(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  return target instanceof HTMLInputElement && !["range", "checkbox", "radio", "button", "submit"].includes(target.type);
-}
+/** The video as GET /api/videos/{id}/ gives it: with the patient's pseudonym (frontend/API.md). */
+type ReviewVideo = Video & { patient_pseudo_id?: string };
 
 export function VideoReviewPage() {
   const id = Number(useParams().id);
@@ -49,35 +57,71 @@ function VideoReview({ videoId }: { videoId: number }) {
   const user = useUser();
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
-  const video = useApi((signal) => getVideo(videoId, signal), [videoId]);
+  const video = useApi<ReviewVideo>((signal) => getVideo(videoId, signal), [videoId]);
   const timeline = useApi((signal) => getTimeline(videoId, signal), [videoId]);
   const events = useApi((signal) => listEvents(videoId, signal), [videoId]);
 
   const player = useRef<PlayerHandle>(null);
-  const [initialFrame] = useState(() => Math.max(0, Number(search.get("frame")) || 0));
-  const [frame, setFrame] = useState(initialFrame);
+  const [initial] = useState(() => ({
+    selectedId: Number(search.get("event")) || null,
+    frame: search.has("frame") ? Math.max(0, Number(search.get("frame")) || 0) : null,
+  }));
+  const [state, dispatch] = useReducer(reviewReducer, initial, initialReviewState);
+  const stateRef = useRef<ReviewState>(state);
+  stateRef.current = state;
   const [playing, setPlaying] = useState(false);
-  const [selectedId, setSelectedId] = useState<number | null>(() => Number(search.get("event")) || null);
   const [overlay, setOverlay] = usePersistentState("polypscope.overlay", true, isBoolean);
+  const [overlayMode, setOverlayMode] = usePersistentState<OverlayMode>("polypscope.overlayMode", "fill", isOverlayMode);
   const [opacity, setOpacity] = usePersistentState("polypscope.overlayOpacity", 0.45, isUnitNumber);
   const [jump, setJump] = usePersistentState<JumpTarget>("polypscope.jumpTo", "start", isJumpTarget);
+  const jumpRef = useRef(jump);
+  jumpRef.current = jump;
   const [help, setHelp] = useState(false);
-  const [note, setNote] = useState("");
-  const [saving, setSaving] = useState(false);
-  const [verdictError, setVerdictError] = useState<string | null>(null);
-  const [info, setInfo] = useState<string | null>(null);
-  const [progress, setProgress] = useState<Progress | null>(null);
-  const [liveEvents, setLiveEvents] = useState<LiveEvent[]>([]);
+  const [pageError, setPageError] = useState<string | null>(null);
 
   const v = video.data;
+  const setVideo = video.setData;
   const fps = v?.fps && v.fps > 0 ? v.fps : (timeline.data?.fps ?? 25);
   const frameCount = v?.frame_count ?? timeline.data?.frame_count ?? 0;
   const active = v?.status === "queued" || v?.status === "processing";
   const framesDone = v ? (v.status === "done" ? v.frame_count : v.frames_done) : 0;
-  const sorted = useMemo(() => sortEvents(events.data ?? []), [events.data]);
-  const selectedIndex = sorted.findIndex((e) => e.id === selectedId);
-  const selected = selectedIndex >= 0 ? sorted[selectedIndex]! : null;
   const canVerdict = canGiveVerdicts(user.role);
+  const selected = selectedEvent(state);
+  const selectedIndex = selected ? state.events.indexOf(selected) : -1;
+  const judged = justJudgedEvent(state);
+  const pending = pendingCount(state);
+
+  // The events as loaded (and reloaded when processing ends) go to the reducer, which keeps the verdicts given here.
+  useEffect(() => {
+    if (events.data) dispatch({ type: "eventsLoaded", events: events.data, jump: jumpRef.current });
+  }, [events.data]);
+
+  // Seeks the reducer asks for (selecting an event, a deep link), once each, once the player is there.
+  const appliedSeek = useRef(0);
+  const hasPlayer = v !== null;
+  useEffect(() => {
+    if (!state.seek || !hasPlayer || appliedSeek.current === state.seek.n || !player.current) return;
+    appliedSeek.current = state.seek.n;
+    player.current.pause();
+    player.current.seek(state.seek.frame);
+  }, [state.seek, hasPlayer]);
+
+  // The URL names the selected event (a reload or a shared link opens it again).
+  const urlEvent = useRef(initial.selectedId);
+  useEffect(() => {
+    if (state.selectedId === null || state.selectedId === urlEvent.current) return;
+    urlEvent.current = state.selectedId;
+    const id = state.selectedId;
+    setSearch(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        next.set("event", String(id));
+        next.delete("frame");
+        return next;
+      },
+      { replace: true },
+    );
+  }, [state.selectedId, setSearch]);
 
   // Overlay masks, cached per video; a finished video's partial chunks refetch as frames_done grows.
   const framesDoneRef = useRef(framesDone);
@@ -95,125 +139,88 @@ function VideoReview({ videoId }: { videoId: number }) {
     [videoId, frameCount],
   );
   useEffect(() => () => masks?.dispose(), [masks]);
+
+  const live = useLiveProgress({
+    videoId,
+    video: v,
+    setVideo,
+    reloadVideo: video.reload,
+    reloadTimeline: timeline.reload,
+    reloadEvents: events.reload,
+  });
   // The socket's progress is fresher than the video record while processing. A layout effect, so the cache
   // knows before the player's (passive) effect redraws the frame on screen.
-  const framesKnown = Math.max(framesDone, progress?.framesDone ?? 0);
+  const framesKnown = Math.max(framesDone, live.progress?.framesDone ?? 0);
   useLayoutEffect(() => masks?.setFramesDone(framesKnown), [masks, framesKnown]);
 
-  // Live progress while queued/processing.
-  const setVideo = video.setData;
-  const onMessage = useCallback(
-    (message: ProgressMessage) => {
-      setProgress({ status: message.status, framesDone: message.frames_done, frameCount: message.frame_count, fps: message.fps, etaS: message.eta_s });
-      setLiveEvents((seen) => mergeLiveEvents(seen, message.events));
-      setVideo((current) =>
-        current
-          ? {
-              ...current,
-              status: message.status,
-              frames_done: message.frames_done,
-              frame_count: message.frame_count || current.frame_count,
-              error: message.error ?? current.error,
-            }
-          : current,
-      );
+  // ---- Saving verdicts and notes. Saves of one event run one after the other (a note, then a verdict). ----
+  const chains = useRef(new Map<number, Promise<void>>());
+  const save = useCallback(
+    (eventId: number, value: VerdictValue, note: string, advance: boolean) => {
+      const run = async () => {
+        const before = stateRef.current.events.find((e) => e.id === eventId);
+        dispatch({ type: "saveStarted", id: eventId });
+        try {
+          const verdict = await postVerdict(eventId, value, note.trim());
+          dispatch({ type: "saved", id: eventId, verdict, note, advance, jump: jumpRef.current });
+          if (before?.verdict === null) setVideo((current) => (current ? { ...current, pending_events: Math.max(0, current.pending_events - 1) } : current));
+        } catch (reason) {
+          dispatch({ type: "saveFailed", id: eventId, message: toApiError(reason).detail });
+        }
+      };
+      const next = (chains.current.get(eventId) ?? Promise.resolve()).then(run);
+      chains.current.set(eventId, next);
     },
     [setVideo],
   );
-  const socket = useVideoSocket(videoId, active, onMessage);
 
-  // When processing ends, the database has the real timeline and events (with ids): load them.
-  const wasActive = useRef(false);
-  const { reload: reloadVideo } = video;
-  const { reload: reloadTimeline } = timeline;
-  const { reload: reloadEvents } = events;
-  useEffect(() => {
-    if (!v) return;
-    if (wasActive.current && !active) {
-      reloadVideo();
-      reloadTimeline();
-      reloadEvents();
-      setLiveEvents([]);
-      setProgress(null);
-    }
-    wasActive.current = active;
-  }, [v, active, reloadVideo, reloadTimeline, reloadEvents]);
-  useEffect(() => {
-    if (!active) return;
-    const timeline = setInterval(reloadTimeline, TIMELINE_REFRESH_MS);
-    const row = setInterval(reloadVideo, VIDEO_POLL_MS);
-    return () => {
-      clearInterval(timeline);
-      clearInterval(row);
-    };
-  }, [active, reloadTimeline, reloadVideo]);
-
-  const jumpRef = useRef(jump);
-  jumpRef.current = jump;
-  const selectEvent = useCallback(
-    (event: PolypEvent) => {
-      setSelectedId(event.id);
-      setVerdictError(null);
-      setInfo(null);
-      // A re-judged event keeps its note unless the reviewer edits it (a changed verdict must not drop it).
-      setNote(event.verdict?.note ?? "");
-      player.current?.pause();
-      player.current?.seek(eventFrame(event, jumpRef.current));
-      setSearch(
-        (previous) => {
-          const next = new URLSearchParams(previous);
-          next.set("event", String(event.id));
-          next.delete("frame");
-          return next;
-        },
-        { replace: true },
-      );
-    },
-    [setSearch],
-  );
-  const seek = useCallback((f: number) => player.current?.seek(f), []);
-  const sortedRef = useRef(sorted);
-  sortedRef.current = sorted;
-  const selectEventRef = useRef(selectEvent);
-  selectEventRef.current = selectEvent;
-  const selectById = useCallback((id: number) => {
-    const event = sortedRef.current.find((e) => e.id === id);
-    if (event) selectEventRef.current(event);
-  }, []);
-
-  // Deep link (?event=<id>, from the review queue): seek to it once the events are in.
-  const deepLinked = useRef(false);
-  useEffect(() => {
-    if (deepLinked.current || !events.data || !v) return;
-    deepLinked.current = true;
-    const target = sorted.find((e) => e.id === selectedId);
-    if (target) player.current?.seek(eventFrame(target, jumpRef.current));
-  }, [events.data, v, sorted, selectedId]);
-
-  const giveVerdict = async (value: VerdictValue) => {
-    if (!selected || !canVerdict || saving || active) return;
-    setSaving(true);
-    setVerdictError(null);
-    setInfo(null);
-    try {
-      const verdict = await postVerdict(selected.id, value, note.trim());
-      const updated = sorted.map((e) => (e.id === selected.id ? { ...e, verdict } : e));
-      events.setData(() => updated);
-      setVideo((current) => (current && selected.verdict === null ? { ...current, pending_events: Math.max(0, current.pending_events - 1) } : current));
-      const next = nextUnreviewed(updated, selected.id);
-      if (next) selectEvent(next);
-      else {
-        setNote(verdict.note ?? "");
-        setInfo(`${VERDICT_LABELS[value]} saved. Every event of this video has a verdict.`);
-      }
-    } catch (reason) {
-      setVerdictError(toApiError(reason).detail);
-    } finally {
-      setSaving(false);
-    }
+  const giveVerdict = (value: VerdictValue) => {
+    const current = selectedEvent(stateRef.current);
+    if (!current || !canVerdict || active) return;
+    save(current.id, value, noteText(stateRef.current, current), true);
   };
 
-  const runAction = (action: VideoAction) => {
+  /** Enter in a note, or leaving it: an event with a verdict gets the note as a new verdict of the same value. */
+  const commitNote = useCallback(
+    (eventId: number, how: "enter" | "blur") => {
+      const s = stateRef.current;
+      const event = s.events.find((e) => e.id === eventId);
+      if (!event || !canVerdict || isSaving(s, eventId) || !hasUnsavedNote(s, event)) return;
+      if (event.verdict) save(eventId, event.verdict.value, noteText(s, event), false);
+      else if (how === "enter") dispatch({ type: "noteNeedsVerdict", id: eventId });
+    },
+    [canVerdict, save],
+  );
+
+  // A note field that goes away (the selection moved on) saves what was typed in it, when it can be saved alone.
+  const shown = useRef<number[]>([]);
+  useEffect(() => {
+    const now = [state.selectedId, judged?.id ?? null].filter((id): id is number => id !== null);
+    for (const id of shown.current) if (!now.includes(id)) commitNote(id, "blur");
+    shown.current = now;
+  }, [state.selectedId, judged?.id, commitNote]);
+
+  const noteView = (event: PolypEvent): NoteView => {
+    const saveState = state.saves[event.id];
+    return {
+      text: noteText(state, event),
+      status: noteStatus(state, event),
+      error: saveState?.state === "error" ? saveState.message : null,
+      onChange: (text) => dispatch({ type: "noteEdited", id: event.id, text }),
+      onCommit: (how) => commitNote(event.id, how),
+    };
+  };
+
+  // ---- Next video, at the end of this one's events. ----
+  const offerNext = v !== null && !active && events.data !== null && (state.atEnd || pending === 0);
+  const nextVideo = useNextVideo(videoId, offerNext);
+
+  const selectEvent = useCallback((event: PolypEvent) => dispatch({ type: "select", id: event.id, jump: jumpRef.current }), []);
+  const selectById = useCallback((id: number) => dispatch({ type: "select", id, jump: jumpRef.current }), []);
+  const seek = useCallback((f: number) => player.current?.seek(f), []);
+  const onFrame = useCallback((f: number) => dispatch({ type: "frame", frame: f }), []);
+
+  const runAction = (action: VideoAction, repeat: boolean) => {
     switch (action.type) {
       case "togglePlay":
         player.current?.togglePlay();
@@ -223,20 +230,36 @@ function VideoReview({ videoId }: { videoId: number }) {
         return;
       case "nextEvent":
       case "prevEvent": {
-        const target = stepEvent(sorted, selected?.id ?? null, frame, action.type === "nextEvent" ? 1 : -1);
-        if (target) selectEvent(target);
+        const direction = action.type === "nextEvent" ? 1 : -1;
+        const s = stateRef.current;
+        // Held N stops at the end; a fresh N there goes on to the next video to review.
+        if (direction === 1 && s.atEnd && !repeat && planStep(s, 1).kind === "end" && nextVideo.status === "ready" && nextVideo.next) {
+          const n = nextVideo.next;
+          void navigate(eventUrl(n.video, n.event, n.peakIndex));
+          return;
+        }
+        dispatch({ type: "step", direction, jump: jumpRef.current });
         return;
       }
       case "verdict":
-        void giveVerdict(action.value);
+        if (!repeat) giveVerdict(action.value);
         return;
       case "toggleOverlay":
         setOverlay((on) => !on);
         return;
+      case "toggleOutline":
+        setOverlay(true);
+        setOverlayMode((mode) => (mode === "fill" ? "outline" : "fill"));
+        return;
       case "editFrame":
         player.current?.pause();
-        void navigate(`/app/videos/${videoId}/frames/${frame}/edit`);
+        void navigate(`/app/videos/${videoId}/frames/${stateRef.current.frame}/edit`);
         return;
+      case "focusNote": {
+        const field = document.querySelector<HTMLInputElement>('[data-testid="just-judged-note"]') ?? document.querySelector<HTMLInputElement>('[data-testid="verdict-note"]');
+        field?.focus();
+        return;
+      }
       case "toggleHelp":
         setHelp((h) => !h);
         return;
@@ -246,57 +269,37 @@ function VideoReview({ videoId }: { videoId: number }) {
         return;
     }
   };
-  const runActionRef = useRef(runAction);
-  runActionRef.current = runAction;
+  useReviewKeys(runAction);
 
   useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.defaultPrevented) return;
-      const action = keyToAction({
-        key: event.key,
-        ctrlKey: event.ctrlKey,
-        metaKey: event.metaKey,
-        altKey: event.altKey,
-        shiftKey: event.shiftKey,
-        inEditable: isTextEntry(event.target),
-      });
-      if (!action) return;
-      event.preventDefault();
-      runActionRef.current(action);
-    };
-    // Space on a focused button would "click" it on keyup as well as toggling playback.
-    const onKeyUp = (event: KeyboardEvent) => {
-      if (event.key === " " && !isTextEntry(event.target)) event.preventDefault();
-    };
-    window.addEventListener("keydown", onKeyDown);
-    window.addEventListener("keyup", onKeyUp);
-    return () => {
-      window.removeEventListener("keydown", onKeyDown);
-      window.removeEventListener("keyup", onKeyUp);
-    };
-  }, []);
+    if (!v) return;
+    const patient = v.patient_pseudo_id ? `${v.patient_pseudo_id} · ` : "";
+    document.title = `${patient}${v.original_name} · Polypscope`;
+  }, [v]);
 
   // Events the socket reported that the list already has (stored during processing) are not shown twice.
-  const newLiveEvents = useMemo(() => liveEvents.filter((l) => !sorted.some((e) => e.start_index === l.start)), [liveEvents, sorted]);
+  const newLiveEvents = useMemo(() => live.liveEvents.filter((l) => !state.events.some((e) => e.start_index === l.start)), [live.liveEvents, state.events]);
   const strip = useMemo(() => (timeline.data ? { index: timeline.data.index, score: timeline.data.score } : null), [timeline.data]);
   const spans = useMemo<StripSpan[]>(
     () => [
-      ...sorted.map((e) => ({ id: e.id, start: e.start_index, end: e.end_index, verdict: e.verdict?.value ?? null })),
+      ...state.events.map((e) => ({ id: e.id, start: e.start_index, end: e.end_index, verdict: e.verdict?.value ?? null })),
       ...newLiveEvents.map((e) => ({ id: null, start: e.start, end: e.end, verdict: null })),
     ],
-    [sorted, newLiveEvents],
+    [state.events, newLiveEvents],
   );
+  const unsavedNotes = useMemo(() => new Set(state.events.filter((e) => hasUnsavedNote(state, e)).map((e) => e.id)), [state]);
 
   if (video.error) return <ErrorBanner error={video.error} onRetry={video.reload} />;
   if (!v) return <Loading what="video" />;
 
-  const shownProgress: Progress = progress ?? { status: v.status, framesDone: v.frames_done, frameCount: v.frame_count, fps: v.processing_fps, etaS: null };
+  const frame = state.frame;
+  const shownProgress: Progress = live.progress ?? { status: v.status, framesDone: v.frames_done, frameCount: v.frame_count, fps: v.processing_fps, etaS: null };
   const cancel =
     active && canUpload(user.role)
       ? () => {
           cancelVideo(videoId).then(
             (updated) => setVideo(() => updated),
-            (reason: unknown) => setVerdictError(toApiError(reason).detail),
+            (reason: unknown) => setPageError(toApiError(reason).detail),
           );
         }
       : null;
@@ -306,7 +309,7 @@ function VideoReview({ videoId }: { videoId: number }) {
           if (!window.confirm("Process this video again with the active model? Verdicts and corrections are kept.")) return;
           reprocessVideo(videoId).then(
             (updated) => setVideo(() => updated),
-            (reason: unknown) => setVerdictError(toApiError(reason).detail),
+            (reason: unknown) => setPageError(toApiError(reason).detail),
           );
         }
       : null;
@@ -314,15 +317,15 @@ function VideoReview({ videoId }: { videoId: number }) {
   return (
     <section className="review">
       <div className="review-head">
-        <div className="crumbs">
-          <Link to="/app/">Studies</Link> / <Link to={`/app/studies/${v.study}`}>Study</Link> /
-        </div>
-        <h1 className="ellipsis" title={v.original_name}>
+        <nav className="crumbs" data-testid="video-crumbs" aria-label="Breadcrumb">
+          <Link to="/app/">Studies</Link> / <Link to={`/app/studies/${v.study}`}>{v.patient_pseudo_id ? `Patient ${v.patient_pseudo_id}` : "Study"}</Link> /
+        </nav>
+        <h1 className="ellipsis" title={v.original_name} data-testid="video-title">
           {v.original_name}
         </h1>
         <VideoStatusBadge status={v.status} />
         <span className="small muted">
-          {v.width}×{v.height} · {fps.toFixed(2)} fps · {frameCount} frames · {formatTime(v.duration_s)}
+          {formatTime(v.duration_s)} · {fps.toFixed(2)} fps · {v.width}×{v.height}
           {v.model_version && <> · model {v.model_version}</>}
         </span>
         <span className="spacer" />
@@ -336,9 +339,10 @@ function VideoReview({ videoId }: { videoId: number }) {
         </button>
       </div>
 
-      {active && <ProcessingBar progress={shownProgress} connected={socket.connected} onCancel={cancel} />}
-      {socket.notVisible && <ErrorBanner error="This video is no longer visible to you." />}
+      {active && <ProcessingBar progress={shownProgress} connected={live.connected} onCancel={cancel} />}
+      {live.notVisible && <ErrorBanner error="This video is no longer visible to you." />}
       {v.status === "failed" && <ErrorBanner error={`Processing failed: ${v.error || "unknown error"}`} />}
+      {pageError && <ErrorBanner error={pageError} onRetry={() => setPageError(null)} />}
       {timeline.error && !active && <ErrorBanner error={`Timeline: ${timeline.error.detail}`} onRetry={timeline.reload} />}
       {events.error && <ErrorBanner error={`Events: ${events.error.detail}`} onRetry={events.reload} />}
 
@@ -351,12 +355,13 @@ function VideoReview({ videoId }: { videoId: number }) {
             frameCount={frameCount}
             width={v.width}
             height={v.height}
-            initialFrame={initialFrame}
+            initialFrame={initial.frame ?? 0}
             masks={masks}
             framesDone={framesKnown}
             overlay={overlay}
+            overlayMode={overlayMode}
             opacity={opacity}
-            onFrame={setFrame}
+            onFrame={onFrame}
             onPlayingChange={setPlaying}
           />
           <div className="controls">
@@ -377,13 +382,27 @@ function VideoReview({ videoId }: { videoId: number }) {
               ›
             </button>
             <span className="frame-readout">
-              frame <strong data-testid="frame-index">{frame}</strong>
-              <span className="muted"> / {Math.max(0, frameCount - 1)}</span> · <span data-testid="frame-time">{formatTime(frame / fps)}</span>
+              <strong data-testid="frame-time">{formatTime(frame / fps)}</strong>
+              <span className="muted"> / {formatTime(v.duration_s)}</span>
+              <span className="muted small">
+                {" "}
+                · frame <span data-testid="frame-index">{frame}</span> of {Math.max(0, frameCount - 1)}
+              </span>
             </span>
             <span className="spacer" />
             <label className="toggle" title="Mask overlay (O)">
               <input type="checkbox" data-testid="overlay-toggle" checked={overlay} onChange={(e) => setOverlay(e.target.checked)} />
               Mask <kbd>O</kbd>
+            </label>
+            <label className="toggle" title="Draw only the mask's outline, so the mucosa under it stays visible (L)">
+              <input
+                type="checkbox"
+                data-testid="overlay-outline"
+                checked={overlayMode === "outline"}
+                disabled={!overlay}
+                onChange={(e) => setOverlayMode(e.target.checked ? "outline" : "fill")}
+              />
+              Outline <kbd>L</kbd>
             </label>
             <input
               type="range"
@@ -394,6 +413,7 @@ function VideoReview({ videoId }: { videoId: number }) {
               value={opacity}
               onChange={(e) => setOpacity(Number(e.target.value))}
               aria-label="Overlay opacity"
+              title="Overlay opacity"
               disabled={!overlay}
             />
             <label className="toggle" title="Where N / P land in an event">
@@ -413,7 +433,7 @@ function VideoReview({ videoId }: { videoId: number }) {
             fps={fps}
             frame={frame}
             spans={spans}
-            selectedId={selectedId}
+            selectedId={state.selectedId}
             onSeek={seek}
             onSelectEvent={selectById}
           />
@@ -423,31 +443,41 @@ function VideoReview({ videoId }: { videoId: number }) {
             <span>events:</span>
             <span className="swatch pending" /> pending <span className="swatch confirmed" /> confirmed <span className="swatch false_positive" /> false positive{" "}
             <span className="swatch uncertain" /> uncertain
+            <span>mask:</span>
+            <span className="swatch review-mask" /> model's mask
           </div>
         </div>
         <aside className="review-side">
           <VerdictPanel
             event={selected}
             index={selectedIndex}
-            total={sorted.length}
+            total={state.events.length}
             fps={fps}
             canVerdict={canVerdict}
             blockedReason={active ? "Verdicts open when processing has finished." : null}
-            note={note}
-            onNote={setNote}
-            saving={saving}
-            error={verdictError}
-            info={info}
-            onVerdict={(value) => void giveVerdict(value)}
+            saving={selected !== null && isSaving(state, selected.id)}
+            note={selected && canVerdict ? noteView(selected) : null}
+            onVerdict={giveVerdict}
+            justJudged={judged ? { event: judged, index: state.events.indexOf(judged), note: noteView(judged) } : null}
           />
+          {offerNext && <NextVideoOffer state={nextVideo} pending={pending} studyId={v.study} />}
           <div className="events-head">
             <h2>Events</h2>
             <span className="small muted">
-              {sorted.length} · {sorted.filter((e) => e.verdict === null).length} pending · N/P jump to {jump}
+              {state.events.length} · {pending} pending · N/P jump to {jump}
             </span>
           </div>
           {events.loading && !events.data && <Loading what="events" />}
-          <EventList videoId={videoId} fps={fps} events={sorted} liveEvents={newLiveEvents} selectedId={selectedId} onSelect={selectEvent} onSeek={seek} />
+          <EventList
+            videoId={videoId}
+            fps={fps}
+            events={state.events}
+            liveEvents={newLiveEvents}
+            selectedId={state.selectedId}
+            unsavedNotes={unsavedNotes}
+            onSelect={selectEvent}
+            onSeek={seek}
+          />
         </aside>
       </div>
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}

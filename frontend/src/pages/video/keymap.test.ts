@@ -19,7 +19,10 @@ test("the issue's keys map to their actions", () => {
   expect(press("3")).toEqual({ type: "verdict", value: "uncertain" });
   expect(press("u")).toEqual({ type: "verdict", value: "uncertain" });
   expect(press("o")).toEqual({ type: "toggleOverlay" });
+  expect(press("l")).toEqual({ type: "toggleOutline" });
+  expect(press("L", { shiftKey: true })).toEqual({ type: "toggleOutline" });
   expect(press("?", { shiftKey: true })).toEqual({ type: "toggleHelp" });
+  expect(press("Enter")).toEqual({ type: "focusNote" });
 });
 
 test("shift+arrow steps a burst of frames", () => {
@@ -37,6 +40,8 @@ test("typing in the note field types, and only Escape leaves it", () => {
   expect(press("c", { inEditable: true })).toBeNull();
   expect(press(" ", { inEditable: true })).toBeNull();
   expect(press("Escape", { inEditable: true })).toEqual({ type: "escape" });
+  // Enter in the note is the field's own (it saves the note), not the page's.
+  expect(press("Enter", { inEditable: true })).toBeNull();
 });
 
 test("unbound keys do nothing", () => {

@@ -9,7 +9,9 @@ export type VideoAction =
   | { type: "prevEvent" }
   | { type: "verdict"; value: VerdictValue }
   | { type: "toggleOverlay" }
+  | { type: "toggleOutline" }
   | { type: "editFrame" }
+  | { type: "focusNote" }
   | { type: "toggleHelp" }
   | { type: "escape" };
 
@@ -46,7 +48,9 @@ const BINDINGS: readonly Binding[] = [
   { keys: ["2", "f"], label: "2 or F", action: { type: "verdict", value: "false_positive" } },
   { keys: ["3", "u"], label: "3 or U", action: { type: "verdict", value: "uncertain" } },
   { keys: ["o"], label: "O", action: { type: "toggleOverlay" } },
+  { keys: ["l"], label: "L", action: { type: "toggleOutline" } },
   { keys: ["e"], label: "E", action: { type: "editFrame" } },
+  { keys: ["Enter"], label: "Enter", action: { type: "focusNote" } },
   { keys: ["?"], label: "?", action: { type: "toggleHelp" } },
   { keys: ["Escape"], label: "Esc", action: { type: "escape" } },
 ];
@@ -58,15 +62,19 @@ export function describeAction(action: VideoAction): string {
     case "step":
       return `${action.frames < 0 ? "Back" : "Forward"} ${Math.abs(action.frames)} frame${Math.abs(action.frames) === 1 ? "" : "s"}`;
     case "nextEvent":
-      return "Next event";
+      return "Next event (inside an event: the one after it; past the last: the next still to review)";
     case "prevEvent":
       return "Previous event";
     case "verdict":
       return { confirmed: "Verdict: confirmed", false_positive: "Verdict: false positive", uncertain: "Verdict: uncertain" }[action.value];
     case "toggleOverlay":
       return "Mask overlay on / off";
+    case "toggleOutline":
+      return "Mask as an outline only (the mucosa stays visible) / filled";
     case "editFrame":
       return "Correct the mask of this frame";
+    case "focusNote":
+      return "Write a note: on the event just judged, else on the selected event";
     case "toggleHelp":
       return "Show / hide these shortcuts";
     case "escape":
@@ -79,6 +87,12 @@ export const SHORTCUTS: readonly { keys: string; description: string }[] = BINDI
   keys: b.label,
   description: describeAction(b.action),
 }));
+
+/** Keys inside a note field (typed text goes to the field; these are not shortcuts of the page). */
+export const NOTE_SHORTCUTS: readonly { keys: string; description: string }[] = [
+  { keys: "Enter", description: "In a note: save it (an event with a verdict keeps its verdict; the note is added as a new entry of its history)" },
+  { keys: "Esc", description: "In a note: leave the field (a note of an event with a verdict is saved on leaving)" },
+];
 
 /** The action for a keydown, or null to let the browser have it (shortcuts with Ctrl/Cmd/Alt, typing in a field). */
 export function keyToAction(input: KeyInput): VideoAction | null {
