@@ -289,6 +289,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ROUTES = {
     "videos.process_video": {"queue": "gpu"},
     "videos.predict_images": {"queue": "gpu"},
+    # Mask propagation decodes a few seconds of video and runs optical flow: short, beside the videos.
+    "annotations.propagate": {"queue": "gpu"},
     # Fine-tuning has its own queue and worker: a run takes minutes to hours and must never hold up videos.
     "mlops.train_run": {"queue": "train"},
     "mlops.recover_runs": {"queue": "train"},

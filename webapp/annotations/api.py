@@ -24,12 +24,18 @@ from webapp.annotations.selectors import (
     frame_target_get_visible,
     image_target_get_visible,
     mask_state,
+    propagation_get_visible,
+    proposals_of,
     review_queue,
     revisions_of,
 )
 from webapp.annotations.serializers import (
+    AcceptProposalsSerializer,
     CorrectionItemSerializer,
     MaskStateSerializer,
+    PropagateSerializer,
+    PropagationSerializer,
+    ProposalSerializer,
     QueuedEventSerializer,
     RevisionCreateSerializer,
     RevisionSerializer,
@@ -37,8 +43,15 @@ from webapp.annotations.serializers import (
     VerdictCreateSerializer,
     VerdictSerializer,
 )
-from webapp.annotations.services import RevisionConflict, mask_revision_create, verdict_give
+from webapp.annotations.services import (
+    RevisionConflict,
+    mask_revision_create,
+    propagation_request,
+    proposals_accept,
+    verdict_give,
+)
 from webapp.studies.selectors import study_get_visible
+from webapp.videos.selectors import video_get_visible
 
 
 class FlexiblePagination(PageNumberPagination):
@@ -126,6 +139,56 @@ class RevisionsView(_TargetMixin, APIView):
             return Response({"detail": exc.message, "code": exc.code, "current": current},
                             status=status.HTTP_409_CONFLICT)
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class PropagateView(APIView):
+    """Propose masks for the neighbours of a corrected frame (annotators, admins): 202 with the request, whose
+    progress GET /api/propagations/{id}/ follows; each reached frame's mask then has the proposal as `current`."""
+
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(request=PropagateSerializer, responses={202: PropagationSerializer})
+    def post(self, request: Request, video_id: int, index: int) -> Response:
+        target = frame_target_get_visible(user=request.user, video_id=video_id, index=index)
+        data = PropagateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = propagation_request(video_id=target.video.pk, frame_index=index, user=request.user,  # type: ignore[union-attr]
+                                  **data.validated_data)
+        response = Response(PropagationSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/propagations/{job.pk}/"
+        return response
+
+
+class PropagationView(APIView):
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(responses=PropagationSerializer)
+    def get(self, request: Request, propagation_id: int) -> Response:
+        return Response(PropagationSerializer(propagation_get_visible(user=request.user,
+                                                                      propagation_id=propagation_id)).data)
+
+
+class ProposalsView(APIView):
+    """GET: the video's frames whose current mask is a proposal. POST accept/: accept frames first..last."""
+
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(responses=ProposalSerializer(many=True))
+    def get(self, request: Request, video_id: int) -> Response:
+        video = video_get_visible(user=request.user, video_id=video_id)
+        return Response(ProposalSerializer(proposals_of(video=video), many=True).data)
+
+
+class AcceptProposalsView(APIView):
+    permission_classes = [AnnotatorWrites]
+
+    @extend_schema(request=AcceptProposalsSerializer, responses={200: RevisionSerializer(many=True)})
+    def post(self, request: Request, video_id: int) -> Response:
+        video = video_get_visible(user=request.user, video_id=video_id)
+        data = AcceptProposalsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        accepted = proposals_accept(video_id=video.pk, user=request.user, **data.validated_data)
+        return Response(RevisionSerializer(accepted, many=True).data)
 
 
 class _IgnoreFormatParam(BaseContentNegotiation):

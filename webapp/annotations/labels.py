@@ -1,7 +1,8 @@
 """The current label of a target: the one answer the editor, the queues, the export and training read.
 
 A person's mask is exactly one table, MaskRevision (append-only, one chain per target). The current label of
-a target is its newest revision; a still image with no revision falls back to its imported ground truth
+a target is its newest revision when a person made it (a propagated proposal is not a label until a person
+accepts or corrects it); a still image with no revision falls back to its imported ground truth
 (studies.Mask with source ground_truth); anything else has no label. Model masks (FrameResult, studies.Mask
 with source model) are predictions, never labels.
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from webapp.annotations.models import MaskRevision
+from webapp.annotations.models import MaskRevision, RevisionKind
 from webapp.annotations.targets import MaskTarget
 from webapp.studies.models import Mask, MaskSource, StillImage
 
@@ -54,8 +55,10 @@ def ground_truth_of(*, image: StillImage) -> Mask | None:
 
 
 def current_label(*, target: MaskTarget) -> Label | None:
-    """The newest revision of the target, else its imported ground truth, else None."""
+    """The newest revision of the target (a person's), else its imported ground truth, else None."""
     revision = newest_revision(target=target)
+    if revision is not None and revision.kind != RevisionKind.PERSON:
+        return None  # a proposal on a frame (propagation never writes on top of a person's revision)
     video, image = target.video, target.image
     if video is not None:
         if revision is None:
@@ -81,7 +84,8 @@ def _ids(study_ids: Iterable[int]) -> QuerySet | list[int]:
 
 
 def _frame_heads(ids: QuerySet | list[int]) -> QuerySet[MaskRevision]:
-    return MaskRevision.objects.filter(video__study_id__in=ids, next_revision__isnull=True)
+    """Frames whose newest revision is a person's (a proposal on top is not a label)."""
+    return MaskRevision.objects.filter(video__study_id__in=ids, next_revision__isnull=True, kind=RevisionKind.PERSON)
 
 
 def _image_heads(ids: QuerySet | list[int]) -> QuerySet[MaskRevision]:

@@ -32,6 +32,11 @@ class Verdict(models.Model):
         indexes = [models.Index(fields=["event", "-created_at"], name="verdict_event_newest")]
 
 
+class RevisionKind(models.TextChoices):
+    PERSON = "person", "Drawn or accepted by a person"
+    PROPAGATED = "propagated", "Proposed by propagation from a corrected keyframe"
+
+
 class MaskRevision(models.Model):
     """A person's mask of a video frame or a still image (exactly one), as compressed COCO RLE.
 
@@ -63,6 +68,15 @@ class MaskRevision(models.Model):
         "mlops.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     prediction_dice = models.FloatField(null=True, blank=True)
+    # A proposal (kind propagated) is the propagation's mask of a neighbour of a corrected keyframe: it joins
+    # the target's chain (a person's save on top supersedes it) but is never a label until a person accepts
+    # it (webapp.annotations.labels). propagated_from: the keyframe's revision it was carried from;
+    # blended_with: the other keyframe's revision, for frames between two corrected keyframes.
+    kind = models.CharField(max_length=16, choices=RevisionKind.choices, default=RevisionKind.PERSON)
+    propagated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    blended_with = models.ForeignKey("self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -76,6 +90,10 @@ class MaskRevision(models.Model):
                 ),
                 name="revision_has_one_target",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind="person") | models.Q(propagated_from__isnull=False, video__isnull=False),
+                name="proposal_names_its_keyframe",
+            ),
             models.UniqueConstraint(
                 fields=["video", "frame_index"], condition=models.Q(based_on__isnull=True),
                 name="one_first_revision_per_frame",
@@ -88,3 +106,32 @@ class MaskRevision(models.Model):
     def __str__(self) -> str:
         target = f"video {self.video_id} frame {self.frame_index}" if self.video_id else f"image {self.image_id}"
         return f"revision {self.pk} of {target}"
+
+
+class PropagationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Propagation(models.Model):
+    """One request to propagate a corrected frame's mask to its neighbours, and its progress."""
+
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="+")
+    frame_index = models.PositiveIntegerField()
+    source = models.ForeignKey(MaskRevision, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    forward = models.PositiveIntegerField()
+    backward = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=PropagationStatus.choices, default=PropagationStatus.QUEUED)
+    frames_total = models.PositiveIntegerField(default=0)  # frames the walks may reach (known once running)
+    frames_done = models.PositiveIntegerField(default=0)
+    # Per direction: {"frames": [first, last] or [], "stop_reason": ..., "until": keyframe or None}; "proposals".
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

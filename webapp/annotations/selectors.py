@@ -8,7 +8,7 @@ from django.http import Http404
 
 from webapp.accounts.models import User
 from webapp.annotations.labels import ground_truth_of, labelled_targets, newest_revision
-from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
+from webapp.annotations.models import MaskRevision, Propagation, RevisionKind, Verdict, VerdictValue
 from webapp.annotations.targets import MaskTarget
 from webapp.annotations.temporal import temporal_inconsistency
 from webapp.studies.models import Mask, MaskSource, StillImage
@@ -44,6 +44,20 @@ def image_target_get_visible(*, user: User, image_id: int) -> MaskTarget:
 def revisions_of(*, target: MaskTarget) -> QuerySet[MaskRevision]:
     """The target's revisions, newest first (the first one is the current mask)."""
     return MaskRevision.objects.filter(**target.fields()).select_related("author").order_by("-created_at", "-id")
+
+
+def proposals_of(*, video: Video) -> QuerySet[MaskRevision]:
+    """The video's frames whose current revision is a propagated proposal (awaiting a person), by frame."""
+    return MaskRevision.objects.filter(video=video, next_revision__isnull=True, kind=RevisionKind.PROPAGATED).order_by(
+        "frame_index")
+
+
+def propagation_get_visible(*, user: User, propagation_id: int) -> Propagation:
+    job = Propagation.objects.select_related("requested_by").filter(pk=propagation_id).first()
+    if job is None:
+        raise Http404("no such propagation")
+    video_get_visible(user=user, video_id=job.video_id)  # 404 when the video is not the user's to see
+    return job
 
 
 def prediction_of(*, target: MaskTarget) -> tuple[str, int] | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from webapp.annotations.models import MaskRevision, Verdict, VerdictValue
+from webapp.annotations.models import MaskRevision, Propagation, Verdict, VerdictValue
 from webapp.videos.models import PolypEvent
 
 
@@ -50,9 +50,12 @@ class RevisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = MaskRevision
         fields = ["id", "based_on", "author", "created_at", "height", "width", "rle", "note", "model_version",
-                  "prediction_dice"]
+                  "prediction_dice", "kind", "propagated_from", "blended_with"]
         read_only_fields = fields
         extra_kwargs = {
+            "kind": {"help_text": "person: drawn or accepted by a person (a label); propagated: a proposal"},
+            "propagated_from": {"help_text": "a proposal's keyframe revision (null for a person's revision)"},
+            "blended_with": {"help_text": "between two corrected keyframes: the other keyframe's revision"},
             "model_version": {"help_text": "the model version whose prediction was corrected (null: none)"},
             "prediction_dice": {"help_text": "Dice of that prediction and this mask (1 when both are empty)"},
         }
@@ -88,3 +91,44 @@ class CorrectionItemSerializer(serializers.Serializer):
 
 class StudyExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["kvasir", "coco"])
+
+
+class PropagateSerializer(serializers.Serializer):
+    forward = serializers.IntegerField(required=False, default=25, min_value=0, max_value=250,
+                                       help_text="frames after the corrected frame to propose masks for")
+    backward = serializers.IntegerField(required=False, default=25, min_value=0, max_value=250,
+                                        help_text="frames before it")
+
+
+class PropagationSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    task_id = serializers.SerializerMethodField(help_text="the id to follow at GET /api/propagations/{task_id}/")
+    source = serializers.IntegerField(source="source_id", read_only=True, help_text="the keyframe's revision")
+    progress = serializers.SerializerMethodField(help_text="frames_done / frames_total, 0..1")
+
+    class Meta:
+        model = Propagation
+        fields = ["id", "task_id", "video", "frame_index", "source", "requested_by", "forward", "backward", "status",
+                  "frames_total", "frames_done", "progress", "result", "error", "created_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_task_id(self, job) -> int:
+        return job.pk
+
+    def get_progress(self, job) -> float:
+        if job.status == "done":
+            return 1.0
+        return round(job.frames_done / job.frames_total, 4) if job.frames_total else 0.0
+
+
+class AcceptProposalsSerializer(serializers.Serializer):
+    first = serializers.IntegerField(min_value=0, help_text="first frame of the range (inclusive)")
+    last = serializers.IntegerField(min_value=0, help_text="last frame of the range (inclusive)")
+
+
+class ProposalSerializer(serializers.Serializer):
+    frame = serializers.IntegerField(source="frame_index")
+    revision = serializers.IntegerField(source="id")
+    propagated_from = serializers.IntegerField(source="propagated_from_id")
+    blended_with = serializers.IntegerField(source="blended_with_id", allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -17,6 +17,8 @@ class Action(models.TextChoices):
     VIDEO_REPROCESS = "video_reprocess", "Video reprocessed with the active model"
     VERDICT = "verdict", "Verdict on an event"
     MASK_CORRECT = "mask_correct", "Mask corrected"
+    MASK_PROPAGATE = "mask_propagate", "Mask propagated to neighbouring frames"
+    PROPOSALS_ACCEPT = "proposals_accept", "Propagated masks accepted"
     EXPORT = "export", "Export"
     SNAPSHOT_CREATE = "snapshot_create", "Dataset snapshot created"
     TRAINING_START = "training_start", "Fine-tuning run started"
