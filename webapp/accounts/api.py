@@ -160,7 +160,7 @@ class UserListView(generics.ListAPIView):
     pagination_class = None
 
     def get_serializer_class(self):
-        return AdminUserSerializer if self.request.user.is_admin else UserSerializer
+        return AdminUserSerializer if getattr(self.request.user, "is_admin", False) else UserSerializer
 
     @extend_schema(parameters=[OpenApiParameter("role", str, enum=Role.values),
                                OpenApiParameter("include_inactive", bool, description="admins only")])
@@ -169,7 +169,8 @@ class UserListView(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        include_inactive = self.request.user.is_admin and params.get("include_inactive") in ("1", "true")
+        is_admin = getattr(self.request.user, "is_admin", False)
+        include_inactive = is_admin and params.get("include_inactive") in ("1", "true")
         return user_list(role=params.get("role") or None, include_inactive=include_inactive)
 
     @extend_schema(request=UserCreateSerializer, responses={201: AdminUserSerializer})

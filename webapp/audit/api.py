@@ -146,11 +146,22 @@ class AuditExportView(APIView):
         return response
 
 
+class _Choice(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class AuditChoicesSerializer(serializers.Serializer):
+    actions = _Choice(many=True)
+    target_types = serializers.ListField(child=serializers.CharField())
+
+
 class AuditChoicesView(APIView):
     """The audit page's filter options: every action with its label, the object types the log names."""
 
     permission_classes = [IsAdminRole]
 
+    @extend_schema(responses=AuditChoicesSerializer)
     def get(self, request: Request) -> Response:
         return Response({"actions": [{"value": value, "label": label} for value, label in Action.choices],
                          "target_types": audit_target_types()})

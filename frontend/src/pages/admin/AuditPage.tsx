@@ -125,8 +125,7 @@ export function AuditPage() {
         <>
           <div className="audit-toolbar">
             <span className="muted" data-testid="audit-count" data-count={count}>
-              {count === 1 ? "1 entry" : `${count} entries`}
-              {hasAuditFilters(filters) ? " match" : ""}
+              {hasAuditFilters(filters) ? (count === 1 ? "1 entry matches" : `${count} entries match`) : count === 1 ? "1 entry" : `${count} entries`}
             </span>
           </div>
           <table className={`grid${entries.loading ? " stale" : ""}`}>
@@ -144,7 +143,7 @@ export function AuditPage() {
                 const path = targetPath(entry.target_type, entry.target_id);
                 return (
                   <tr key={entry.id} data-testid="audit-row" data-action={entry.action} data-actor={entry.actor_username}>
-                    <td title={entry.at}>{formatDateTime(entry.at)}</td>
+                    <td className="nowrap" title={entry.at}>{formatDateTime(entry.at)}</td>
                     <td>
                       {entry.actor_username ? (
                         <button type="button" className="link" title="Show only this person" onClick={() => change({ actor: entry.actor_username })}>

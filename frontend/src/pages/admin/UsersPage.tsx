@@ -69,6 +69,12 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // An old complaint about what was typed goes once it is being fixed.
+  const edit = (change: Partial<NewUserForm>) => {
+    setForm((f) => ({ ...f, ...change }));
+    setError(null);
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const problem = newUserProblem(form);
@@ -94,7 +100,7 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
           data-testid="new-user-username"
           autoComplete="off"
           value={form.username}
-          onChange={(e) => setForm({ ...form, username: e.target.value })}
+          onChange={(e) => edit({ username: e.target.value })}
           autoFocus
         />
       </label>
@@ -105,13 +111,13 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
           type="password"
           autoComplete="new-password"
           value={form.password}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
+          onChange={(e) => edit({ password: e.target.value })}
         />
         <span className="hint">At least 8 characters, not a common one, not like the name. Tell them in person.</span>
       </label>
       <label>
         Role
-        <select data-testid="new-user-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role | "" })}>
+        <select data-testid="new-user-role" value={form.role} onChange={(e) => edit({ role: e.target.value as Role | "" })}>
           <option value="">Choose a role…</option>
           {ROLES.map((r) => (
             <option key={r} value={r}>
@@ -163,10 +169,19 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
 
   return (
     <tr data-testid="user-row" data-username={user.username} data-active={user.is_active ? "true" : "false"} className={user.is_active ? "" : "inactive-row"}>
-      <td className="username">
+      <td className="username badges">
         {user.username}
         {isMe && <span className="muted"> (you)</span>}
-        {user.is_superuser && <span className="badge tone-info" title="A superuser counts as an admin whatever the role"> superuser</span>}
+        {user.is_superuser && (
+          <span className="badge tone-info" title="A superuser counts as an admin whatever the role">
+            superuser
+          </span>
+        )}
+        {lastAdmin && (
+          <span className="badge tone-muted" title="The last active admin cannot be demoted or deactivated: make someone else an admin first">
+            last admin
+          </span>
+        )}
       </td>
       <td>
         <select
@@ -185,12 +200,12 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
           ))}
         </select>
       </td>
-      <td>
+      <td className="badges">
         {user.is_active ? <span className="badge tone-ok">Active</span> : <span className="badge tone-muted">Deactivated</span>}
-        {user.is_active && !user.role && !user.is_superuser && <span className="badge tone-busy"> needs a role</span>}
+        {user.is_active && !user.role && !user.is_superuser && <span className="badge tone-busy">needs a role</span>}
       </td>
-      <td>{user.last_login ? formatDateTime(user.last_login) : <span className="muted">never</span>}</td>
-      <td>{formatDateTime(user.date_joined)}</td>
+      <td className="nowrap">{user.last_login ? formatDateTime(user.last_login) : <span className="muted">never</span>}</td>
+      <td className="nowrap">{formatDateTime(user.date_joined)}</td>
       <td className="actions">
         <div className="user-actions">
           {mode === "password" ? (

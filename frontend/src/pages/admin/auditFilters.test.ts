@@ -59,14 +59,16 @@ describe("audit rows", () => {
   it("links objects that have a page", () => {
     expect(targetPath("studies.study", "12")).toBe("/app/studies/12");
     expect(targetPath("videos.video", "3")).toBe("/app/videos/3");
-    expect(targetPath("accounts.user", "3")).toBeNull();
+    expect(targetPath("accounts.user", "3")).toBe("/app/users");
+    expect(targetPath("annotations.verdict", "3")).toBeNull();
     expect(targetPath("studies.study", "")).toBeNull();
   });
 
   it("writes the detail as one line", () => {
-    expect(describeDetail({ username: "fresh", role: "annotator" })).toBe("username fresh · role annotator");
-    expect(describeDetail({ from: "", to: "admin", fields: ["role", "is_staff"], filters: { action: "login" } })).toBe(
-      'from "" · to admin · fields role, is_staff · filters action login',
+    expect(describeDetail({ role: "annotator", username: "fresh" })).toBe("username fresh · role annotator");
+    expect(describeDetail({ to: "admin", from: "", username: "x" })).toBe("username x · (none) → admin");
+    expect(describeDetail({ fields: ["role", "is_staff"], filters: { action: "login" }, is_new: true })).toBe(
+      "fields role, is_staff · filters action login · is new true",
     );
     expect(describeDetail({})).toBe("");
   });

@@ -103,14 +103,16 @@ export function targetPath(targetType: string, targetId: string): string | null 
       return `/app/training-runs/${targetId}`;
     case "studies.stillimage":
       return `/app/images/${targetId}/edit`;
+    case "accounts.user":
+      return "/app/users";
     default:
       return null;
   }
 }
 
 function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return "–";
-  if (typeof value === "string") return value === "" ? '""' : value;
+  if (value === null || value === undefined || value === "") return "(none)";
+  if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return value.map(describeValue).join(", ");
   return Object.entries(value as Record<string, unknown>)
@@ -118,9 +120,23 @@ function describeValue(value: unknown): string {
     .join(", ");
 }
 
-/** An entry's detail as one line for the table: "username fresh · role annotator". */
+// Read first: who or what the entry is about. (The database returns JSON keys in its own order.)
+const FIRST = ["username", "operation", "object", "what"];
+
+/** An entry's detail as one line for the table: "username fresh · role annotator"; a change as "from a → b". */
 export function describeDetail(detail: Record<string, unknown>): string {
-  return Object.entries(detail)
-    .map(([key, value]) => `${key.replace(/_/g, " ")} ${describeValue(value)}`)
-    .join(" · ");
+  const keys = Object.keys(detail).sort((a, b) => {
+    const rank = (k: string) => (FIRST.includes(k) ? FIRST.indexOf(k) : FIRST.length);
+    return rank(a) - rank(b) || a.localeCompare(b);
+  });
+  const parts: string[] = [];
+  for (const key of keys) {
+    if (key === "to" && "from" in detail) continue;
+    if (key === "from" && "to" in detail) {
+      parts.push(`${describeValue(detail.from)} → ${describeValue(detail.to)}`);
+      continue;
+    }
+    parts.push(`${key.replace(/_/g, " ")} ${describeValue(detail[key])}`);
+  }
+  return parts.join(" · ");
 }
