@@ -56,6 +56,7 @@ def _event(event: PolypEvent) -> dict:
         "peak_index": event.peak_index, "peak_score": event.peak_score, "start_s": event.start_s,
         "end_s": event.end_s,
         "thumbnail": f"/api/videos/{event.video_id}/frames/{event.peak_index}/image.jpg?width={THUMBNAIL_WIDTH}",
+        "mask": f"/api/videos/{event.video_id}/frames/{event.peak_index}/mask.png",
         "verdict": None if current is None else {
             "value": current.value, "note": current.note, "reviewer": current.reviewer.username,
             "created_at": current.created_at,

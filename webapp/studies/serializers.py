@@ -112,6 +112,7 @@ class _ReportEventSerializer(serializers.Serializer):
     start_s = serializers.FloatField()
     end_s = serializers.FloatField()
     thumbnail = serializers.CharField(help_text="URL of the peak frame as a JPEG preview")
+    mask = serializers.CharField(help_text="URL of the model's mask of the peak frame (0/255 PNG at the video's size)")
     verdict = _ReportVerdictSerializer(allow_null=True)
     earlier_verdicts = serializers.IntegerField(help_text="verdicts the current one superseded")
 

@@ -49,6 +49,8 @@ def test_the_report_of_a_closed_study_names_its_events_verdicts_reviewers_and_mo
     assert rows[0]["verdict"]["value"] == "confirmed" and rows[0]["verdict"]["note"] == "sessile, 6 mm"
     assert rows[0]["verdict"]["reviewer"] == "dr-second" and rows[0]["earlier_verdicts"] == 1
     assert rows[0]["thumbnail"] == f"/api/videos/{done_video.pk}/frames/{events[0].peak_index}/image.jpg?width=480"
+    assert rows[0]["mask"] == f"/api/videos/{done_video.pk}/frames/{events[0].peak_index}/mask.png"
+    assert api_client.get(rows[0]["mask"])["Content-Type"] == "image/png"
     thumb = api_client.get(rows[0]["thumbnail"])
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
     summary = report["summary"]

@@ -6,6 +6,7 @@ import { ErrorBanner, formatDateTime, Loading } from "../common";
 import { ROLE_LABELS, STUDY_STATUS_LABELS, VIDEO_STATUS_LABELS } from "../labels";
 import { getStudyReport, type ReportEvent, type ReportVideo, type StudyReport } from "../studies/studyApi";
 import { studyDocumentTitle, studyName } from "../studies/studyNames";
+import { EventThumbnail } from "./EventThumbnail";
 import { eventSpan, namesLine, reportState, summaryLine, verdictWord } from "./reportModel";
 import "./report.css";
 
@@ -136,7 +137,10 @@ function EventCard({ event, n, total, videoId }: { event: ReportEvent; n: number
   const v = event.verdict;
   return (
     <li className="report-event" data-testid="report-event" data-event-id={event.id} data-verdict={v?.value ?? ""}>
-      <img className="report-thumb" data-testid="report-thumbnail" src={event.thumbnail} alt={`Peak frame ${event.peak_index} of event ${n}`} loading="eager" />
+      <figure className="report-figure">
+        <EventThumbnail src={event.thumbnail} mask={event.mask} alt={`Peak frame ${event.peak_index} of event ${n}`} />
+        <figcaption>Peak frame {event.peak_index}; the model's mask outlined</figcaption>
+      </figure>
       <div className="report-event-body">
         <h3>
           Event {n} of {total} <span className={`report-verdict ${v?.value ?? "pending"}`}>{verdictWord(v?.value ?? null)}</span>

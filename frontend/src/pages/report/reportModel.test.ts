@@ -4,7 +4,8 @@ import { eventSpan, namesLine, reportState, summaryLine, verdictWord } from "./r
 
 const event: ReportEvent = {
   id: 1, start_index: 6, end_index: 12, peak_index: 9, peak_score: 0.91, start_s: 1.2, end_s: 2.6,
-  thumbnail: "/api/videos/1/frames/9/image.jpg?width=480", verdict: null, earlier_verdicts: 0,
+  thumbnail: "/api/videos/1/frames/9/image.jpg?width=480",
+  mask: "/api/videos/1/frames/9/mask.png", verdict: null, earlier_verdicts: 0,
 };
 
 const summary: StudyReport["summary"] = {

@@ -76,6 +76,8 @@ export function StudyPage() {
               <select
                 data-testid="study-status"
                 value={s.status}
+                disabled={closed && user.role !== "admin"}
+                title={closed && user.role !== "admin" ? "Signed off: only an admin can reopen it" : undefined}
                 onChange={(e) => {
                   const status = e.target.value as StudyStatus;
                   const signOff = "Close this study? Closing signs it off: verdicts, corrections and uploads are locked until an admin reopens it.";

@@ -79,6 +79,8 @@ export interface ReportEvent {
   end_s: number;
   /** URL of the peak frame as a JPEG preview. */
   thumbnail: string;
+  /** URL of the model's mask of the peak frame (0/255 PNG at the video's size). */
+  mask: string;
   verdict: ReportVerdict | null;
   earlier_verdicts: number;
 }
