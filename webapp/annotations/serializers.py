@@ -46,11 +46,14 @@ class QueuedEventSerializer(EventSerializer):
 class RevisionSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     based_on = serializers.IntegerField(source="based_on_id", read_only=True, allow_null=True)
+    propagated_from_frame = serializers.IntegerField(
+        source="propagated_from.frame_index", read_only=True, allow_null=True,
+        help_text="a proposal's keyframe (the frame of propagated_from); null for a person's revision")
 
     class Meta:
         model = MaskRevision
         fields = ["id", "based_on", "author", "created_at", "height", "width", "rle", "note", "model_version",
-                  "prediction_dice", "kind", "propagated_from", "blended_with"]
+                  "prediction_dice", "kind", "propagated_from", "propagated_from_frame", "blended_with"]
         read_only_fields = fields
         extra_kwargs = {
             "kind": {"help_text": "person: drawn or accepted by a person (a label); propagated: a proposal"},

@@ -151,6 +151,11 @@ export interface Revision {
   /** The model version whose prediction this revision corrected, and the Dice between the two (provenance). */
   model_version?: number | null;
   prediction_dice?: number | null;
+  /** person: drawn or accepted by a person (a label); propagated: a proposal from a corrected keyframe. */
+  kind?: "person" | "propagated";
+  propagated_from?: number | null;
+  propagated_from_frame?: number | null;
+  blended_with?: number | null;
 }
 
 export interface MaskState {

@@ -28,6 +28,7 @@
  *   draft-restore-apply, draft-restore-discard
  *   image-error         shown when the image fails to load
  *   brush-cursor        the brush outline that follows the pointer (hidden for the polygon tool)
+ *   read-only-notice    why the editor is view-only (the readOnly prop; tools and saving disabled)
  * The root also carries data-tool (brush|eraser|polygon) and data-dirty (true|false).
  */
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from "react";
@@ -35,7 +36,7 @@ import { markSaved, replaceMask, setBrushRadius, setOverlayOpacity } from "./act
 import { runCommand } from "./commands";
 import { canRedo, canUndo, headId } from "./history";
 import { attachPointerInput } from "./input";
-import type { Command } from "./shortcuts";
+import { allowedWhenReadOnly, type Command } from "./shortcuts";
 import { ShortcutsPanel } from "./ShortcutsPanel";
 import { createEditorState, isDirty, type EditorState } from "./state";
 import { createEditorStore, type EditorStore } from "./store";
@@ -57,6 +58,9 @@ export interface MaskEditorProps {
   saving: boolean;
   onSave: (mask: Uint8Array) => void; // the page encodes to RLE and posts; on success it calls the handle's markSaved()
   onDirtyChange?: (dirty: boolean) => void;
+  /** A reason shown when this user may look but not save (a gastroenterologist): every drawing tool, undo and
+   * saving are off, from the first click, not refused at Ctrl+S. View commands (zoom, layers) still work. */
+  readOnly?: string | null;
 }
 
 /** What the page can tell the editor (through `ref`). */
@@ -135,24 +139,27 @@ export function MaskEditor({ ref, ...props }: MaskEditorProps & { ref?: Ref<Mask
   // through refs filled in below.
   const spaceRef = useRef<{ current: boolean } | null>(null);
   const layers = useLayers(store, refs, prediction, () => spaceRef.current?.current === true);
+  const locked = Boolean(props.readOnly);
   const run = useCallback(
-    (command: Command) =>
-      runCommand(store, command, { save, fitted: () => (layers.autoFit.current = true) }),
-    [store, save, layers.autoFit],
+    (command: Command) => {
+      if (locked && !allowedWhenReadOnly(command)) return;
+      runCommand(store, command, { save, fitted: () => (layers.autoFit.current = true) });
+    },
+    [store, save, layers.autoFit, locked],
   );
   const spaceDown = useKeyboard(rootRef, run, layers.updatePointerStyle);
   spaceRef.current = spaceDown;
 
   useEffect(() => {
     const canvas = uiCanvas.current;
-    if (canvas === null) return;
+    if (canvas === null || locked) return; // view only: the pointer draws nothing
     return attachPointerInput({
       element: canvas,
       store,
       isSpaceDown: () => spaceDown.current,
       onPointerDown: () => rootRef.current?.focus({ preventScroll: true }),
     });
-  }, [store, spaceDown]);
+  }, [store, spaceDown, locked]);
 
   // Dirty flag out to the page, and a leave-page warning while there is unsaved work.
   useEffect(() => {
@@ -203,6 +210,7 @@ export function MaskEditor({ ref, ...props }: MaskEditorProps & { ref?: Ref<Mask
       data-testid="mask-editor"
       data-tool={ui.tool}
       data-dirty={String(ui.dirty)}
+      data-read-only={String(locked)}
       tabIndex={0}
       aria-label="Mask editor"
     >
@@ -213,8 +221,14 @@ export function MaskEditor({ ref, ...props }: MaskEditorProps & { ref?: Ref<Mask
         onCommand={run}
         onBrushRadius={(r) => store.dispatch((s) => setBrushRadius(s, r))}
         onOpacity={(o) => store.dispatch((s) => setOverlayOpacity(s, o))}
+        readOnly={props.readOnly}
       />
-      {draft.offer !== null && (
+      {locked && (
+        <div className="me-readonly" data-testid="read-only-notice" role="note">
+          {props.readOnly}
+        </div>
+      )}
+      {draft.offer !== null && !locked && (
         <div className="me-draft" data-testid="draft-restore" role="alert">
           <span>An unsaved edit from {new Date(draft.offer.savedAt).toLocaleString()} was kept in this browser.</span>
           <button type="button" data-testid="draft-restore-apply" onClick={draft.restore}>

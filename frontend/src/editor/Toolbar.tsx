@@ -23,6 +23,8 @@ export interface ToolbarProps {
   readonly onCommand: (command: Command) => void;
   readonly onBrushRadius: (radius: number) => void;
   readonly onOpacity: (opacity: number) => void;
+  /** Set for a role that cannot save: drawing controls are disabled and this says why. */
+  readonly readOnly?: string | null;
 }
 
 const TOOLS: readonly { tool: ToolKind; command: Command; label: string; key: string }[] = [
@@ -31,9 +33,10 @@ const TOOLS: readonly { tool: ToolKind; command: Command; label: string; key: st
   { tool: "polygon", command: "tool-polygon", label: "Polygon", key: "P" },
 ];
 
-export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, onOpacity }: ToolbarProps) {
+export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, onOpacity, readOnly }: ToolbarProps) {
+  const locked = Boolean(readOnly);
   return (
-    <div className="me-toolbar" role="toolbar" aria-label="Mask editor tools">
+    <div className="me-toolbar" role="toolbar" aria-label="Mask editor tools" data-read-only={String(locked)}>
       <div className="me-group" role="radiogroup" aria-label="Tool">
         {TOOLS.map((t) => (
           <button
@@ -44,6 +47,7 @@ export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, o
             className={ui.tool === t.tool ? "me-active" : undefined}
             data-testid={`tool-${t.tool}`}
             title={`${t.label} (${t.key})`}
+            disabled={locked}
             onClick={() => onCommand(t.command)}
           >
             {t.label}
@@ -55,6 +59,7 @@ export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, o
         <input
           type="range"
           data-testid="brush-size"
+          disabled={locked}
           min={MIN_BRUSH_RADIUS}
           max={MAX_BRUSH_RADIUS}
           value={ui.brushRadius}
@@ -95,10 +100,10 @@ export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, o
         </button>
       </div>
       <div className="me-group">
-        <button type="button" data-testid="undo" disabled={!ui.canUndo} title="Undo (Ctrl+Z)" onClick={() => onCommand("undo")}>
+        <button type="button" data-testid="undo" disabled={locked || !ui.canUndo} title="Undo (Ctrl+Z)" onClick={() => onCommand("undo")}>
           Undo
         </button>
-        <button type="button" data-testid="redo" disabled={!ui.canRedo} title="Redo (Ctrl+Shift+Z)" onClick={() => onCommand("redo")}>
+        <button type="button" data-testid="redo" disabled={locked || !ui.canRedo} title="Redo (Ctrl+Shift+Z)" onClick={() => onCommand("redo")}>
           Redo
         </button>
       </div>
@@ -116,7 +121,7 @@ export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, o
       </div>
       <div className="me-group me-end">
         <span className="me-status" data-testid="dirty-state">
-          {saving ? "Saving…" : ui.dirty ? "Unsaved changes" : "All changes saved"}
+          {locked ? "View only" : saving ? "Saving…" : ui.dirty ? "Unsaved changes" : "All changes saved"}
         </span>
         <button
           type="button"
@@ -131,8 +136,8 @@ export function Toolbar({ ui, hasPrediction, saving, onCommand, onBrushRadius, o
           type="button"
           className="me-primary"
           data-testid="save"
-          disabled={saving}
-          title="Save (Ctrl+S)"
+          disabled={locked || saving}
+          title={locked ? (readOnly ?? "") : "Save (Ctrl+S)"}
           onClick={() => onCommand("save")}
         >
           {saving ? "Saving…" : "Save"}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { commandForKey, SHORTCUTS, type KeyInput } from "./shortcuts";
+import { allowedWhenReadOnly, commandForKey, SHORTCUTS, type KeyInput } from "./shortcuts";
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({
   key: k,
@@ -56,5 +56,18 @@ describe("commandForKey", () => {
       expect(commands.has(c as NonNullable<typeof c>)).toBe(true);
     }
     for (const c of ["undo", "redo", "save"] as const) expect(commands.has(c)).toBe(true);
+  });
+});
+
+describe("allowedWhenReadOnly", () => {
+  test("a view-only editor zooms and toggles layers but never draws, undoes or saves", () => {
+    for (const command of ["zoom-in", "zoom-out", "zoom-fit", "toggle-overlay", "toggle-prediction", "toggle-shortcuts"] as const)
+      expect(allowedWhenReadOnly(command)).toBe(true);
+    for (const command of ["tool-brush", "tool-eraser", "tool-polygon", "undo", "redo", "save", "size-up", "polygon-close"] as const)
+      expect(allowedWhenReadOnly(command)).toBe(false);
+  });
+  test("every command a shortcut can send is classified", () => {
+    const sent = new Set(SHORTCUTS.map((s) => s.command));
+    expect([...sent].filter((c) => allowedWhenReadOnly(c)).length).toBeGreaterThan(0);
   });
 });

@@ -23,6 +23,15 @@ export type Command =
   | "cancel"
   | "polygon-remove-vertex";
 
+/** What a read-only editor (a role that cannot save) still does: look, zoom and toggle layers; never draw. */
+const VIEW_COMMANDS: ReadonlySet<Command> = new Set<Command>([
+  "zoom-in", "zoom-out", "zoom-fit", "toggle-overlay", "toggle-prediction", "toggle-shortcuts", "cancel",
+]);
+
+export function allowedWhenReadOnly(command: Command): boolean {
+  return VIEW_COMMANDS.has(command);
+}
+
 export interface KeyInput {
   readonly key: string;
   readonly ctrlKey: boolean;

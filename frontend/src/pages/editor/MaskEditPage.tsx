@@ -2,7 +2,7 @@
 // revisions, and resolves save conflicts without ever dropping the user's edit.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useBlocker, useLocation, useParams } from "react-router";
-import { getMaskState, listRevisions, postRevision, targetImageUrl, type MaskTarget } from "../../api/client";
+import { getMaskState, getStudy, getVideo, listRevisions, postRevision, targetImageUrl, type MaskTarget } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
 import type { MaskState, Revision } from "../../api/types";
 import { MaskEditor, type MaskEditorHandle } from "../../editor/MaskEditor";
@@ -10,7 +10,16 @@ import { decodeRle, encodeRle } from "../../mask/rle";
 import { ErrorBanner, Loading, formatDateTime } from "../common";
 import { LOGIN_PATH } from "../loginRedirect";
 import { canEditMasks, useUser } from "../session";
+import { formatTime } from "../../timeline/format";
+import { PropagationPanel } from "./PropagationPanel";
 import { BASE_LABELS, authorName, chooseBase, conflictMessage, conflictRevision } from "./revisions";
+
+/** Why a role that cannot save masks gets a view-only editor (null: it can edit). */
+export function readOnlyReason(role: string): string | null {
+  if (canEditMasks(role as Parameters<typeof canEditMasks>[0])) return null;
+  const who = role ? `a ${role}` : "a user without a role";
+  return `View only: as ${who} you can look at masks and the model's prediction; corrections are saved by annotators.`;
+}
 
 export function MaskEditPage() {
   const params = useParams();
@@ -27,6 +36,26 @@ function MaskEdit({ target, draftKey }: { target: MaskTarget; draftKey: string }
   const user = useUser();
   const state = useApi((signal) => getMaskState(target, signal), [draftKey]);
   const history = useApi((signal) => listRevisions(target, signal), [draftKey]);
+  // Names, not ids: the patient, the file and the frame's time (frames only; images keep their id).
+  const video = useApi(
+    (signal) => (target.kind === "frame" ? getVideo(target.video, signal) : Promise.resolve(null)),
+    [draftKey],
+  );
+  const study = useApi(
+    (signal) => (video.data ? getStudy(video.data.study, signal) : Promise.resolve(null)),
+    [video.data?.study],
+  );
+  const readOnly = readOnlyReason(user.role);
+  const reload = () => {
+    state.reload();
+    history.reload();
+  };
+  const title =
+    target.kind === "frame"
+      ? video.data
+        ? `${study.data ? `${study.data.patient_pseudo_id} · ` : ""}${video.data.original_name || `video ${target.video}`} · frame ${target.frame} (${formatTime(target.frame / (video.data.fps || 1))})`
+        : `Video ${target.video}, frame ${target.frame}`
+      : `Still image ${target.image}`;
 
   return (
     <section className="edit-page">
@@ -42,12 +71,17 @@ function MaskEdit({ target, draftKey }: { target: MaskTarget; draftKey: string }
             <Link to="/app/">Studies</Link>
           )}
         </div>
-        <h1>{target.kind === "frame" ? `Video ${target.video}, frame ${target.frame}` : `Still image ${target.image}`}</h1>
-        {!canEditMasks(user.role) && <span className="notice small">Your role can look at masks; saving revisions is for annotators.</span>}
+        <h1 data-testid="editor-title">{title}</h1>
       </div>
       {state.error && <ErrorBanner error={state.error} onRetry={state.reload} />}
       {!state.data && !state.error && <Loading what="mask" />}
-      {state.data && <EditorWithSaving target={target} draftKey={draftKey} state={state.data} history={history.data} historyError={history.error?.detail ?? null} reloadHistory={history.reload} />}
+      {state.data && (
+        // Keyed by the current revision: after proposals are accepted the frame's base changes, so the editor
+        // restarts from the new revision (a save must be based on it).
+        <EditorWithSaving key={`${draftKey}:${state.data.current?.id ?? "none"}`} target={target} draftKey={draftKey}
+          state={state.data} history={history.data} historyError={history.error?.detail ?? null}
+          reloadHistory={history.reload} readOnly={readOnly} onReload={reload} />
+      )}
     </section>
   );
 }
@@ -59,9 +93,11 @@ interface EditorWithSavingProps {
   history: Revision[] | null;
   historyError: string | null;
   reloadHistory: () => void;
+  readOnly: string | null;
+  onReload: () => void;
 }
 
-function EditorWithSaving({ target, draftKey, state, history, historyError, reloadHistory }: EditorWithSavingProps) {
+function EditorWithSaving({ target, draftKey, state, history, historyError, reloadHistory, readOnly, onReload }: EditorWithSavingProps) {
   const { width, height } = state;
   const editor = useRef<MaskEditorHandle>(null);
   // Decoded once: the editor reads `base` only when it starts.
@@ -175,29 +211,45 @@ function EditorWithSaving({ target, draftKey, state, history, historyError, relo
           saving={saving}
           onSave={onSave}
           onDirtyChange={setDirty}
+          readOnly={readOnly}
         />
       </div>
       <aside className="edit-side">
         <p className="small muted" data-testid="mask-base-source" data-source={start.source}>
           Started from the {BASE_LABELS[start.source]}
-          {start.source === "revision" && state.current && ` (#${state.current.id} by ${authorName(state.current.author)})`}.
+          {start.source === "revision" && state.current && (state.current.kind === "propagated"
+            ? ` (a proposal propagated from frame ${state.current.propagated_from_frame ?? "?"})`
+            : ` (by ${authorName(state.current.author)})`)}.
         </p>
         <p className="small save-status" data-testid="save-status">
-          {saving ? "Saving…" : dirty ? "Unsaved changes (Ctrl+S saves)" : lastSaved ? `Saved revision #${lastSaved.id}.` : "No changes."}
+          {readOnly ? "View only." : saving ? "Saving…" : dirty ? "Unsaved changes (Ctrl+S saves)" : lastSaved ? "Saved." : "No changes."}
         </p>
-        <label className="small muted">
-          Note for the next revision
-          <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="optional" style={{ width: "100%" }} />
-        </label>
+        {!readOnly && (
+          <label className="small muted">
+            Note for the next revision
+            <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="optional" style={{ width: "100%" }} />
+          </label>
+        )}
+        {!readOnly && target.kind === "frame" && (
+          <PropagationPanel video={target.video} frame={target.frame} current={lastSaved ?? state.current}
+            dirty={dirty} onAccepted={onReload} />
+        )}
         <h2 style={{ marginTop: 16 }}>Revisions</h2>
         {historyError && <p className="small error">{historyError}</p>}
         {history && history.length === 0 && <p className="small muted">None yet.</p>}
         {history && history.length > 0 && (
           <ol className="revisions">
-            {history.map((revision) => (
-              <li key={revision.id} data-testid="revision-row" data-revision-id={revision.id} className={revision.id === currentId ? "current" : undefined}>
+            {history.map((revision, i) => (
+              <li key={revision.id} data-testid="revision-row" data-revision-id={revision.id} data-kind={revision.kind ?? "person"}
+                className={revision.id === currentId ? "current" : undefined}>
                 <span>
-                  <strong>#{revision.id}</strong> {authorName(revision.author)}
+                  {/* Numbered per frame or image, oldest first; the id stays in the tooltip for support. */}
+                  <strong title={`revision id ${revision.id}`}>Revision {history.length - i}</strong>{" "}
+                  {revision.kind === "propagated" ? (
+                    <span className="badge proposal">proposal from frame {revision.propagated_from_frame ?? "?"}</span>
+                  ) : (
+                    authorName(revision.author)
+                  )}
                   {revision.id === currentId && <span className="badge active"> base</span>}
                 </span>
                 <span className="muted">
