@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from webapp.accounts.api import SessionView, TokenLoginView, UserDetailView, UserListView
+from webapp.accounts.api import (
+    InviteAcceptView,
+    SessionView,
+    TokenLoginView,
+    UserDetailView,
+    UserInviteView,
+    UserListView,
+)
 from webapp.audit.api import AuditChoicesView, AuditEntryListView, AuditExportView
 from webapp.spa import spa_index
 
@@ -17,6 +24,8 @@ urlpatterns = [
     path("api/auth/session/", SessionView.as_view(), name="auth-session"),
     path("api/users/", UserListView.as_view(), name="user-list"),
     path("api/users/<int:user_id>/", UserDetailView.as_view(), name="user-detail"),
+    path("api/users/<int:user_id>/invite/", UserInviteView.as_view(), name="user-invite"),
+    path("api/auth/invite/", InviteAcceptView.as_view(), name="auth-invite"),
     path("api/audit/", AuditEntryListView.as_view(), name="audit-list"),
     path("api/audit/export/", AuditExportView.as_view(), name="audit-export"),
     path("api/audit/choices/", AuditChoicesView.as_view(), name="audit-choices"),

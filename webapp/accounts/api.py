@@ -1,8 +1,11 @@
 """Logins: POST /api/auth/token/ (API clients: a DRF token), /api/auth/session/ (the browser).
 Users: GET /api/users/ (any role: the reviewer filter; admins see more), POST /api/users/ and
-GET/PATCH /api/users/{id}/ (admins: create, change role, deactivate, set a password)."""
+GET/PATCH /api/users/{id}/ (admins: create, change role, deactivate, set a password), POST
+/api/users/{id}/invite/ (admins: a one-time set-password link) and GET/POST /api/auth/invite/ (its page)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -22,7 +25,14 @@ from rest_framework.views import APIView
 from webapp.accounts.models import Role, User
 from webapp.accounts.permissions import AdminWrites, IsAdminRole
 from webapp.accounts.selectors import user_admin_usernames, user_get, user_list
-from webapp.accounts.services import user_create, user_update
+from webapp.accounts.services import (
+    Invite,
+    user_create,
+    user_invite_accept,
+    user_invite_check,
+    user_invite_make,
+    user_update,
+)
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 
@@ -86,7 +96,8 @@ _NOT_A_ROLE = "\"{input}\" is not a role (one of " + _ROLES + ")"
 
 class UserCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    # Left out: no password yet; the answer carries a one-time set-password link for the new user.
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, required=False)
     role = serializers.ChoiceField(choices=Role.values, allow_blank=True, error_messages={
         "required": _ROLE_REQUIRED, "null": _ROLE_REQUIRED, "invalid_choice": _NOT_A_ROLE})
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -177,8 +188,12 @@ class UserListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(actor=request.user, **data.validated_data)
-        return Response(AdminUserSerializer(user).data, status=status.HTTP_201_CREATED)
+        fields = {"password": None, **data.validated_data}
+        user = user_create(actor=request.user, **fields)
+        body = dict(AdminUserSerializer(user).data)
+        if fields["password"] is None:
+            body["invite"] = _invite_body(request, user_invite_make(actor=request.user, user_id=user.pk))
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class UserDetailView(APIView):
@@ -203,3 +218,58 @@ class UserDetailView(APIView):
         data.is_valid(raise_exception=True)
         user = user_update(actor=request.user, user_id=user_id, **data.validated_data)
         return Response(AdminUserSerializer(user).data)
+
+
+class InviteSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+def _invite_body(request: Request, invite: Invite) -> dict:
+    path = f"/app/set-password?{urlencode({'uid': invite.uid, 'token': invite.token})}"
+    return InviteSerializer({"path": path, "url": request.build_absolute_uri(path),
+                             "expires_at": invite.expires_at}).data
+
+
+class UserInviteView(APIView):
+    """POST (admins): a one-time link with which the user sets their own password (a new user created
+    without one, or someone who forgot theirs). Their current password keeps working until they use it."""
+
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(request=None, responses={201: InviteSerializer})
+    def post(self, request: Request, user_id: int) -> Response:
+        if user_get(user_id=user_id) is None:
+            raise Http404
+        invite = user_invite_make(actor=request.user, user_id=user_id)
+        return Response(_invite_body(request, invite), status=status.HTTP_201_CREATED)
+
+
+class InviteQuerySerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+
+
+class InviteAcceptSerializer(InviteQuerySerializer):
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+
+
+class InviteAcceptView(APIView):
+    """The set-password page (anyone holding the link): GET whether the link works and for whom,
+    POST the new password. 400 `invite_invalid` for a used, expired or mangled link."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(parameters=[InviteQuerySerializer], responses=UserSerializer)
+    def get(self, request: Request) -> Response:
+        data = InviteQuerySerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        return Response(UserSerializer(user_invite_check(**data.validated_data)).data)
+
+    @extend_schema(request=InviteAcceptSerializer, responses=UserSerializer)
+    def post(self, request: Request) -> Response:
+        data = InviteAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(UserSerializer(user_invite_accept(**data.validated_data)).data)

@@ -8,10 +8,16 @@ deactivated. Admin rows are locked first, so two admins demoting each other at o
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
 from webapp.accounts.models import Role, User
@@ -40,6 +46,14 @@ class UnknownRole(DomainError):
     code = "role_invalid"
 
 
+class InviteInvalid(DomainError):
+    code = "invite_invalid"
+
+
+class InactiveUser(Conflict):
+    code = "user_inactive"
+
+
 def _check_role(role: str) -> None:
     if role not in Role.values:
         raise UnknownRole(f"role is required: one of {', '.join(Role.values)} (got {role!r})")
@@ -66,18 +80,23 @@ def _admins_locked() -> list[User]:
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, role: str, email: str = "", actor: User | None = None,
+def user_create(*, username: str, password: str | None, role: str, email: str = "", actor: User | None = None,
                 check_password: bool = True) -> User:
-    """A user who can log in at once. 409 when the name is taken (ignoring case: "Alice" and "alice" would
-    be two people to the audit log but one to anyone reading it); 400 for an unknown role or a password the
-    validators refuse. check_password=False only for the operator's own admin (ensure_admin)."""
+    """A user who can log in at once with the password. password None: no usable password yet (the admin
+    hands over a set-password link instead, user_invite_make). 409 when the name is taken (ignoring case:
+    "Alice" and "alice" would be two people to the audit log but one to anyone reading it); 400 for an
+    unknown role or a password the validators refuse. check_password=False only for the operator's own admin
+    (ensure_admin)."""
     _check_role(role)
     if User.objects.filter(username__iexact=username).exists():
         raise UsernameTaken(f"a user named {username!r} exists already")
     user = User(username=username, email=email, role=role, is_staff=role == Role.ADMIN)
-    if check_password:
-        _check_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if check_password:
+            _check_password(password, user)
+        user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
@@ -136,6 +155,56 @@ def user_update(*, actor: User, user_id: int, role: str | None = None, is_active
     for action, detail in entries:
         audit_record(actor=actor, action=action, target=user, detail={"username": user.username, **detail})
     return user
+
+
+@dataclass(frozen=True)
+class Invite:
+    uid: str
+    token: str
+    expires_at: datetime
+
+
+def user_invite_make(*, actor: User, user_id: int) -> Invite:
+    """A one-time set-password link's parts (Django's password-reset token: it dies once the password is set
+    or the user logs in, and after PASSWORD_RESET_TIMEOUT). The link itself is never stored or logged."""
+    user = User.objects.get(pk=user_id)
+    if not user.is_active:
+        raise InactiveUser(f"{user.username} is deactivated: reactivate them first")
+    invite = Invite(uid=urlsafe_base64_encode(str(user.pk).encode()), token=default_token_generator.make_token(user),
+                    expires_at=timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))
+    audit_record(actor=actor, action=Action.USER_INVITE, target=user,
+                 detail={"username": user.username, "expires_at": invite.expires_at.isoformat()})
+    return invite
+
+
+def _invited_user(uid: str, token: str) -> User:
+    try:
+        user_id = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        user_id = None
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise InviteInvalid("this link was used already, has expired or is not complete: ask an admin for a new one")
+    return user
+
+
+@transaction.atomic
+def user_invite_accept(*, uid: str, token: str, password: str) -> User:
+    """The invited person sets their password through the link (which then stops working)."""
+    user = _invited_user(uid, token)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    _revoke_tokens(user)
+    audit_record(actor=user, action=Action.USER_PASSWORD, target=user,
+                 detail={"username": user.username, "via": "invite"})
+    return user
+
+
+def user_invite_check(*, uid: str, token: str) -> User:
+    """Whether a link still works (the set-password page asks before showing its form)."""
+    with transaction.atomic():
+        return _invited_user(uid, token)
 
 
 @transaction.atomic

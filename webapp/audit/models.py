@@ -29,7 +29,8 @@ class Action(models.TextChoices):
     USER_ROLE = "user_role", "User's role changed"
     USER_DEACTIVATE = "user_deactivate", "User deactivated"
     USER_REACTIVATE = "user_reactivate", "User reactivated"
-    USER_PASSWORD = "user_password", "User's password set by an admin"
+    USER_PASSWORD = "user_password", "User's password set"
+    USER_INVITE = "user_invite", "Set-password link made for a user"
 
 
 class AuditEntryQuerySet(models.QuerySet):
