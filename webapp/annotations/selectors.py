@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from webapp.accounts.models import User
@@ -207,11 +207,13 @@ def corrections_by_model_version() -> dict[int, dict]:
     """Per model version id: {"count": targets whose first revision corrected its prediction, "mean_dice": the
     mean Dice of those predictions and the people's masks (None when none has one)}.
 
-    Only a target's first revision counts: it is the one drawn on the model's own output; later revisions
-    refine a person's mask.
+    Only a target's first person's revision counts: it is the one drawn on (or accepted over) the model's own
+    output; later revisions refine a person's mask. Propagated proposals are not people's masks; a person's
+    revision on top of one (an accept or an edit) is that target's first.
     """
+    first_persons = Q(based_on__isnull=True) | Q(based_on__kind=RevisionKind.PROPAGATED)
     rows = (
-        MaskRevision.objects.filter(based_on__isnull=True, model_version__isnull=False)
+        MaskRevision.objects.filter(first_persons, kind=RevisionKind.PERSON, model_version__isnull=False)
         .values("model_version_id").order_by("model_version_id")
         .annotate(count=Count("id"), mean_dice=Avg("prediction_dice"))
     )

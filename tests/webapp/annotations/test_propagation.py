@@ -176,3 +176,13 @@ def test_frames_decoded_by_seeking_are_the_frames_of_a_sequential_decode(done_vi
     sought = _decode(done_video, 6, 9)
     for index in range(6, 10):
         assert np.array_equal(sought[index], sequential[index]), index
+
+
+def test_only_peoples_masks_count_as_corrections_of_a_model_version(client_of, done_video):
+    from webapp.annotations.selectors import corrections_by_model_version
+
+    _correct(client_of, done_video, 5)
+    _propagate(client_of, done_video, 5, forward=2, backward=0)
+    assert sum(v["count"] for v in corrections_by_model_version().values()) == 1  # the proposals are not
+    client_of.post(f"/api/videos/{done_video.pk}/proposals/accept/", {"first": 6, "last": 6}, format="json")
+    assert sum(v["count"] for v in corrections_by_model_version().values()) == 2  # an accepted one is
