@@ -2,8 +2,9 @@
 still image from the study page; the gastroenterologist resumes a cancelled video, judges every event in the
 video page (keys C/F/U, a note), closes the study from the study page (confirming), and opens the report: the
 events with their verdicts, notes and peak-frame thumbnails, the sign-off, the model version; then the same page
-as printed (print media: no navigation) and as a PDF. Real PostgreSQL, Redis, daphne and a Celery worker running
-the shipped model on a real CVC-ColonDB clip (from ../shared/datasets)."""
+as printed (print media: no navigation) and as a PDF. Last, an admin creates a study with a member assigned.
+Real PostgreSQL, Redis, daphne and a Celery worker running the shipped model on a real CVC-ColonDB clip (from
+../shared/datasets)."""
 
 from __future__ import annotations
 
@@ -180,6 +181,18 @@ def test_a_study_from_assignment_to_its_signed_off_report(live_app, browser, scr
         pdf = SCREENSHOTS / "signoff-report.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
         assert pdf.read_bytes().startswith(b"%PDF")
+
+        # An admin creates the next study with the annotator assigned from the start: they see it at once.
+        admin.goto(live_app + "/app/")
+        admin.get_by_test_id("new-study-toggle").click()
+        admin.get_by_test_id("new-study-patient").fill("E2E-SIGN-02")
+        admin.get_by_test_id("new-study-indication").fill("surveillance")
+        admin.locator(f'[data-testid="member-option"][data-user-id="{annotator.pk}"]').check()
+        screenshot(admin, "signoff-08-new-study-with-members")
+        admin.get_by_test_id("new-study-submit").click()
+        admin.locator(f'[data-testid="member-chip"][data-user-id="{annotator.pk}"]').wait_for()
+        assert "E2E-SIGN-02" in admin.get_by_test_id("breadcrumbs").inner_text()
+        assert annotator.studies.filter(patient__pseudo_id="E2E-SIGN-02").exists()
 
         # The still image the admin added was predicted by the worker, as imports are.
         wait_until(lambda: Mask.objects.filter(image__study=study, source=MaskSource.MODEL).exists(), 120,

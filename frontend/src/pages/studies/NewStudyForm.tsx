@@ -1,9 +1,12 @@
 import { useState, type FormEvent } from "react";
-import { createStudy } from "../../api/client";
 import { toApiError } from "../../api/useApi";
 import type { Study } from "../../api/types";
+import { MemberChecklist } from "./StudyMembers";
+import { createStudyWithMembers } from "./studyApi";
 
-export function NewStudyForm({ onCreated }: { onCreated: (study: Study) => void }) {
+/** canAssign: an admin also picks the people the study is assigned to (they see it at once). */
+export function NewStudyForm({ onCreated, canAssign = false }: { onCreated: (study: Study) => void; canAssign?: boolean }) {
+  const [members, setMembers] = useState<number[]>([]);
   const [patient, setPatient] = useState("");
   const [date, setDate] = useState(() => new Date().toISOString().slice(0, 10));
   const [indication, setIndication] = useState("");
@@ -15,7 +18,7 @@ export function NewStudyForm({ onCreated }: { onCreated: (study: Study) => void 
     setBusy(true);
     setError(null);
     try {
-      onCreated(await createStudy({ patient_pseudo_id: patient.trim(), date, indication: indication.trim() }));
+      onCreated(await createStudyWithMembers({ patient_pseudo_id: patient.trim(), date, indication: indication.trim() }, canAssign ? members : []));
     } catch (reason) {
       setError(toApiError(reason).detail);
       setBusy(false);
@@ -36,6 +39,12 @@ export function NewStudyForm({ onCreated }: { onCreated: (study: Study) => void 
         Indication
         <input data-testid="new-study-indication" value={indication} onChange={(e) => setIndication(e.target.value)} />
       </label>
+      {canAssign && (
+        <div className="new-study-members">
+          <span className="small muted">Assign to (they see the study at once; you can change it later on the study page):</span>
+          <MemberChecklist selected={members} onChange={setMembers} />
+        </div>
+      )}
       <button type="submit" className="primary" data-testid="new-study-submit" disabled={busy}>
         Create
       </button>

@@ -41,7 +41,7 @@ export function StudyListPage() {
           </div>
         )}
       </div>
-      {creating && <NewStudyForm onCreated={(study) => void navigate(`/app/studies/${study.id}`)} />}
+      {creating && <NewStudyForm canAssign={user.role === "admin"} onCreated={(study) => void navigate(`/app/studies/${study.id}`)} />}
 
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>

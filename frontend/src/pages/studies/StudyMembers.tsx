@@ -43,8 +43,6 @@ export function StudyMembers({ study, canAssign, onChanged }: { study: StudyWith
 }
 
 function MemberPicker({ studyId, initial, onCancel, onSaved }: { studyId: number; initial: number[]; onCancel: () => void; onSaved: (study: StudyWithMembers) => void }) {
-  const gastro = useApi((signal) => listUsers("gastroenterologist", signal), []);
-  const annotators = useApi((signal) => listUsers("annotator", signal), []);
   const [selected, setSelected] = useState<number[]>(() => [...initial].sort((a, b) => a - b));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -58,28 +56,10 @@ function MemberPicker({ studyId, initial, onCancel, onSaved }: { studyId: number
     });
   };
 
-  const column = (title: string, users: User[] | null, loadError: string | null) => (
-    <fieldset className="member-column">
-      <legend>{title}</legend>
-      {loadError && <p className="error small">{loadError}</p>}
-      {users === null && !loadError && <p className="muted small">Loading…</p>}
-      {users !== null && users.length === 0 && <p className="muted small">No one with this role yet.</p>}
-      {(users ?? []).map((u) => (
-        <label key={u.id} className="member-option">
-          <input type="checkbox" data-testid="member-option" data-user-id={u.id} checked={selected.includes(u.id)} onChange={() => setSelected((s) => toggleMember(s, u.id))} />
-          {u.username}
-        </label>
-      ))}
-    </fieldset>
-  );
-
   return (
     <div className="card member-picker" data-testid="members-picker">
       <p className="small muted">The people ticked here see this study, its videos and images. Admins see every study.</p>
-      <div className="member-columns">
-        {column("Gastroenterologists", gastro.data, gastro.error?.detail ?? null)}
-        {column("Annotators", annotators.data, annotators.error?.detail ?? null)}
-      </div>
+      <MemberChecklist selected={selected} onChange={setSelected} />
       <div className="member-actions">
         <button type="button" className="primary" data-testid="members-save" disabled={busy || sameMembers(selected, initial)} onClick={save}>
           Save assignment
@@ -93,6 +73,34 @@ function MemberPicker({ studyId, initial, onCancel, onSaved }: { studyId: number
           </span>
         )}
       </div>
+    </div>
+  );
+}
+
+/** Gastroenterologists and annotators to tick (the people a study is assigned to). */
+export function MemberChecklist({ selected, onChange }: { selected: readonly number[]; onChange: (selected: number[]) => void }) {
+  const gastro = useApi((signal) => listUsers("gastroenterologist", signal), []);
+  const annotators = useApi((signal) => listUsers("annotator", signal), []);
+
+  const column = (title: string, users: User[] | null, loadError: string | null) => (
+    <fieldset className="member-column">
+      <legend>{title}</legend>
+      {loadError && <p className="error small">{loadError}</p>}
+      {users === null && !loadError && <p className="muted small">Loading…</p>}
+      {users !== null && users.length === 0 && <p className="muted small">No one with this role yet.</p>}
+      {(users ?? []).map((u) => (
+        <label key={u.id} className="member-option">
+          <input type="checkbox" data-testid="member-option" data-user-id={u.id} checked={selected.includes(u.id)} onChange={() => onChange(toggleMember(selected, u.id))} />
+          {u.username}
+        </label>
+      ))}
+    </fieldset>
+  );
+
+  return (
+    <div className="member-columns">
+      {column("Gastroenterologists", gastro.data, gastro.error?.detail ?? null)}
+      {column("Annotators", annotators.data, annotators.error?.detail ?? null)}
     </div>
   );
 }

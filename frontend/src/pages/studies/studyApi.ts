@@ -1,7 +1,7 @@
 // The study endpoints this folder and the report page add (frontend/API.md, "Studies"): members, still images
 // added to a study, the Kvasir-SEG import, exports, resuming a cancelled video, the sign-off report.
 import { ApiError, csrfToken, errorCode, errorDetail, get, post, query, request, uploadFile, type UploadHandle } from "../../api/http";
-import type { Role, StillImage, Study, StudyStatus, VerdictValue, Video, VideoStatus } from "../../api/types";
+import type { NewStudy, Role, StillImage, Study, StudyStatus, VerdictValue, Video, VideoStatus } from "../../api/types";
 
 export interface Member {
   id: number;
@@ -16,6 +16,9 @@ export interface StudyWithMembers extends Study {
 
 export type ExportFormat = "kvasir" | "coco";
 
+/** A new study, visible at once to the people assigned (members: admins only). */
+export const createStudyWithMembers = (study: NewStudy, members: number[]): Promise<StudyWithMembers> =>
+  post("/api/studies/", members.length > 0 ? { ...study, members } : study);
 export const getStudyWithMembers = (id: number, signal?: AbortSignal): Promise<StudyWithMembers> => get(`/api/studies/${id}/`, signal);
 export const setStudyStatusWithMembers = (id: number, status: StudyStatus): Promise<StudyWithMembers> =>
   request<StudyWithMembers>("PATCH", `/api/studies/${id}/`, { body: { status } });
