@@ -23,7 +23,7 @@ Never imports Django: the web app's worker calls it with decoded frames and stor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -122,11 +122,13 @@ def propagate(
     key_mask: np.ndarray,
     priors: Sequence[np.ndarray | None] | None = None,
     config: PropagationConfig = PropagationConfig(),
+    on_step: Callable[[int], None] | None = None,
 ) -> Walk:
     """Carry key_mask (H, W bool, of frames[0]) through frames[1:] (each (H, W, 3) uint8 BGR).
 
     priors[i]: the model's probability map (H, W float, 0..1) of frames[i], or None (flow alone); priors[0] is
     unused. Returns at most min(len(frames) - 1, config.max_frames) proposals, fewer when a stop rule fires.
+    on_step(n) is called after each proposal with the number made so far (progress).
     """
     if not frames:
         raise ValueError("no frames: frames[0] must be the keyframe")
@@ -177,6 +179,8 @@ def propagate(
         walk.soft.append(current)
         walk.consistency.append(round(consistency, 4))
         prev_gray = gray
+        if on_step is not None:
+            on_step(len(walk.soft))
     walk.stop_reason = "end"
     return walk
 

@@ -74,11 +74,24 @@ def _run(job: Propagation) -> None:
     def mask_of(revision: MaskRevision) -> np.ndarray:
         return rle.decode(revision.rle, h, w).astype(bool)
 
+    done_before = 0  # proposals of the walks already finished
+    last_report = [0.0]
+
+    def progress(n: int) -> None:
+        # The row is what GET /api/propagations/{id}/ shows; written at most every 0.25 s.
+        now = time.perf_counter()
+        if now - last_report[0] >= 0.25:
+            last_report[0] = now
+            Propagation.objects.filter(pk=job.pk).update(frames_done=min(total, done_before + n))
+
     def walk(start: int, stop: int, key_mask: np.ndarray) -> Walk:
+        nonlocal done_before
         step = 1 if stop >= start else -1
         idx = list(range(start, stop + step, step))
         config = PropagationConfig(max_frames=len(idx) - 1)
-        return propagate([frames[i] for i in idx], key_mask, [priors.get(i) for i in idx], config)
+        result = propagate([frames[i] for i in idx], key_mask, [priors.get(i) for i in idx], config, on_step=progress)
+        done_before += len(result.soft)
+        return result
 
     key_mask = mask_of(job.source)
     proposals: dict[int, tuple[np.ndarray, MaskRevision, MaskRevision | None]] = {}
