@@ -15,6 +15,7 @@
  *   /app/training-runs/:id              a fine-tuning run: live progress, snapshot, gate report, promote (admin)
  *   /app/users                          users: create with a role, change role, deactivate, set a password (admin)
  *   /app/audit                          the audit log: filters in the query string (the API's names), CSV download (admin)
+ *   /app/set-password?uid=&token=       a one-time set-password link (an invite), used logged out
  *   (any /app/ page)                    a user without a role sees NoRolePage instead: whom to ask for one
  *
  * data-testid attributes for the e2e tests (stable; change them only with the tests):
@@ -23,6 +24,9 @@
  *   nav-models (admin only), current-user, logout    Layout
  *   nav-users, nav-audit (admin only)                Layout
  *   no-role-page, no-role-admins, no-role-retry, logout                            NoRolePage
+ *   set-password-page, set-password-username, set-password-input, set-password-confirm, set-password-submit,
+ *   set-password-error, set-password-invalid, set-password-done, set-password-login  SetPasswordPage
+ *   user-invite, invite-link, invite-copy (UsersPage: a row's or a new user's set-password link)
  *   users-page, new-user-toggle, new-user-form, new-user-username, new-user-password, new-user-role,
  *   new-user-submit, new-user-error, new-user-created, user-row (data-username, data-active), user-role,
  *   user-set-password, user-password-input, user-password-save, user-deactivate, user-deactivate-confirm,
@@ -70,6 +74,7 @@
 import { Navigate, RouterProvider, createBrowserRouter } from "react-router";
 import { AuditPage } from "./pages/admin/AuditPage";
 import { UsersPage } from "./pages/admin/UsersPage";
+import { SetPasswordPage } from "./pages/admin/SetPasswordPage";
 import { Layout } from "./pages/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
@@ -94,6 +99,7 @@ async function loadMaskEditPage() {
 const router = createBrowserRouter([
   { path: "/", element: <Navigate to="/app/" replace /> },
   { path: "/app/login", element: <LoginPage /> },
+  { path: "/app/set-password", element: <SetPasswordPage /> },
   {
     path: "/app",
     element: (

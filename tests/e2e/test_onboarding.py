@@ -1,7 +1,8 @@
 """Onboarding in a real browser: an admin creates an annotator on the Users page (the role is required) and
 that person logs in at once in a fresh browser; a user without a role sees whom to ask, and gets in once an
-admin gives them a role; the audit page filters the log and its CSV download holds the creation. Real
-PostgreSQL, daphne (ASGI: the CSV streams) and Chromium."""
+admin gives them a role; deactivation; a user created without a password sets it through a one-time link;
+the audit page filters the log and its CSV download holds the creations. Real PostgreSQL, daphne (ASGI: the
+CSV streams) and Chromium."""
 
 from __future__ import annotations
 
@@ -103,6 +104,34 @@ def test_an_admin_onboards_an_annotator_and_reads_the_audit_log(live_app, browse
     assert "wrong username or password" in refused.get_by_role("alert").inner_text()
     context.close()
 
+    # A user created without a password gets a one-time link and chooses their own password with it.
+    admin.get_by_test_id("new-user-toggle").click()
+    admin.get_by_test_id("new-user-username").fill("dr-invited")
+    admin.get_by_test_id("new-user-role").select_option("gastroenterologist")
+    admin.get_by_test_id("new-user-submit").click()
+    link = admin.get_by_test_id("new-user-created").get_by_test_id("invite-link").input_value()
+    assert link.startswith(live_app + "/app/set-password?uid=")
+    screenshot(admin, "onboarding-05-invite-link")
+    context, invited = fresh_page(browser)
+    invited.goto(link)
+    assert invited.get_by_test_id("set-password-username").inner_text() == "dr-invited"
+    invited.get_by_test_id("set-password-input").fill(NEW_PASSWORD)
+    invited.get_by_test_id("set-password-confirm").fill(NEW_PASSWORD + "x")
+    invited.get_by_test_id("set-password-submit").click()
+    assert "differ" in invited.get_by_test_id("set-password-error").inner_text()
+    invited.get_by_test_id("set-password-confirm").fill(NEW_PASSWORD)
+    screenshot(invited, "onboarding-06-set-password")
+    invited.get_by_test_id("set-password-submit").click()
+    invited.get_by_test_id("set-password-done").wait_for()
+    invited.get_by_test_id("set-password-login").click()
+    invited.get_by_test_id("login-username").fill("dr-invited")
+    invited.get_by_test_id("login-password").fill(NEW_PASSWORD)
+    invited.get_by_test_id("login-submit").click()
+    invited.get_by_test_id("nav-review").wait_for()
+    invited.goto(link)  # used: it says so
+    invited.get_by_test_id("set-password-invalid").wait_for()
+    context.close()
+
     # The audit page: filter by action and person, then download the CSV of what matches.
     admin.get_by_test_id("nav-audit").click()
     admin.get_by_test_id("audit-page").wait_for()
@@ -110,22 +139,22 @@ def test_an_admin_onboards_an_annotator_and_reads_the_audit_log(live_app, browse
     admin.get_by_test_id("audit-filter-actor").fill("site-admin")
     admin.get_by_test_id("audit-filter-actor").press("Enter")
     admin.wait_for_url("**/app/audit?actor=site-admin&action=user_create")
-    admin.locator("[data-testid=audit-count][data-count='1']").wait_for()
+    admin.locator("[data-testid=audit-count][data-count='2']").wait_for()
     rows = admin.get_by_test_id("audit-row")
-    assert rows.count() == 1 and "ann-onboarded" in rows.first.inner_text()
-    screenshot(admin, "onboarding-05-audit-filtered")
+    assert rows.count() == 2 and "ann-onboarded" in rows.nth(1).inner_text()
+    screenshot(admin, "onboarding-07-audit-filtered")
     with admin.expect_download() as download_info:
         admin.get_by_test_id("audit-export").click()
     download = download_info.value
     assert download.suggested_filename.startswith("polypscope-audit-") and download.suggested_filename.endswith(".csv")
     exported = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
     assert [(r["actor"], r["action"], r["target_type"]) for r in exported] == [
-        ("site-admin", "user_create", "accounts.user")]
-    assert '"username": "ann-onboarded"' in exported[0]["detail"]
+        ("site-admin", "user_create", "accounts.user")] * 2
+    assert '"username": "ann-onboarded"' in exported[1]["detail"]
 
     # The role change is in the log too, and the whole log pages.
     admin.get_by_test_id("audit-clear").click()
     admin.get_by_test_id("audit-filter-action").select_option("user_role")
     admin.locator("[data-testid=audit-row][data-action=user_role]").first.wait_for()
-    screenshot(admin, "onboarding-06-audit-role-change")
+    screenshot(admin, "onboarding-08-audit-role-change")
     assert AuditEntry.objects.filter(action=Action.EXPORT, actor__username="site-admin").exists()

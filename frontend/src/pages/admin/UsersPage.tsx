@@ -6,14 +6,14 @@ import type { Role } from "../../api/types";
 import { ErrorBanner, Loading, formatDateTime } from "../common";
 import { ROLE_LABELS } from "../labels";
 import { useUser } from "../session";
-import { changeUser, createUser, listAllUsers, type AdminUser, type UserChange } from "./adminApi";
-import { ROLES, isLastActiveAdmin, newUserProblem, roleLabel, sortUsers, type NewUserForm } from "./users";
+import { changeUser, createUser, listAllUsers, makeInvite, type AdminUser, type Invite, type UserChange } from "./adminApi";
+import { ROLES, inviteLink, isLastActiveAdmin, newUserProblem, roleLabel, sortUsers, type NewUserForm } from "./users";
 import "./admin.css";
 
 export function UsersPage() {
   const users = useApi((signal) => listAllUsers(signal), []);
   const [creating, setCreating] = useState(false);
-  const [created, setCreated] = useState<AdminUser | null>(null);
+  const [created, setCreated] = useState<(AdminUser & { invite?: Invite }) | null>(null);
 
   const replace = (changed: AdminUser) => users.setData((list) => (list ?? []).map((u) => (u.id === changed.id ? changed : u)));
 
@@ -35,9 +35,13 @@ export function UsersPage() {
         />
       )}
       {created && (
-        <p className="ok" data-testid="new-user-created" role="status">
-          {created.username} was created as {roleLabel(created.role)}. They can log in now with the password you chose.
-        </p>
+        <div className="card" data-testid="new-user-created" role="status">
+          <p className="ok">
+            {created.username} was created as {roleLabel(created.role)}.{" "}
+            {created.invite ? "Give them this link to choose their password:" : "They can log in now with the password you chose."}
+          </p>
+          {created.invite && <InviteBox invite={created.invite} />}
+        </div>
       )}
       {users.error && <ErrorBanner error={users.error} onRetry={users.reload} />}
       {users.loading && !users.data && <Loading what="users" />}
@@ -85,7 +89,8 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
     setBusy(true);
     setError(null);
     try {
-      onCreated(await createUser({ username: form.username.trim(), password: form.password, role: form.role }));
+      const username = form.username.trim();
+      onCreated(await createUser(form.password ? { username, password: form.password, role: form.role } : { username, role: form.role }));
     } catch (reason) {
       setError(toApiError(reason).detail);
       setBusy(false);
@@ -105,7 +110,7 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
         />
       </label>
       <label>
-        First password
+        First password (optional)
         <input
           data-testid="new-user-password"
           type="password"
@@ -113,7 +118,7 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
           value={form.password}
           onChange={(e) => edit({ password: e.target.value })}
         />
-        <span className="hint">At least 8 characters, not a common one, not like the name. Tell them in person.</span>
+        <span className="hint">At least 8 characters, not a common one, not like the name. Leave it empty to get a one-time link with which they choose their own.</span>
       </label>
       <label>
         Role
@@ -140,6 +145,30 @@ function NewUser({ onCreated }: { onCreated: (user: AdminUser) => void }) {
 
 type Mode = "idle" | "password" | "confirm-deactivate";
 
+/** A set-password link to hand over (copy it, or select it where the clipboard is not allowed). */
+function InviteBox({ invite }: { invite: Invite }) {
+  const link = inviteLink(invite.path, window.location.origin);
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="invite-box">
+      <input readOnly data-testid="invite-link" value={link} aria-label="Set-password link" onFocus={(e) => e.target.select()} />
+      <button
+        type="button"
+        data-testid="invite-copy"
+        onClick={() => {
+          navigator.clipboard?.writeText(link).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          );
+        }}
+      >
+        {copied ? "Copied" : "Copy"}
+      </button>
+      <span className="hint">Works once, until {formatDateTime(invite.expires_at)}.</span>
+    </div>
+  );
+}
+
 function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: boolean; onChanged: (user: AdminUser) => void }) {
   const me = useUser();
   const isMe = me.id === user.id;
@@ -148,6 +177,20 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [invite, setInvite] = useState<Invite | null>(null);
+
+  const invitation = async () => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      setInvite(await makeInvite(user.id));
+    } catch (reason) {
+      setError(toApiError(reason).detail);
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const apply = async (change: UserChange, done: string) => {
     setBusy(true);
@@ -248,6 +291,15 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
               <button type="button" data-testid="user-set-password" disabled={busy || !user.is_active} onClick={() => setMode("password")}>
                 Set password
               </button>
+              <button
+                type="button"
+                data-testid="user-invite"
+                disabled={busy || !user.is_active}
+                title="A one-time link with which they choose their own password"
+                onClick={() => void invitation()}
+              >
+                Invite link
+              </button>
               {user.is_active ? (
                 <button
                   type="button"
@@ -274,6 +326,11 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
         {message && (
           <div className="row-note ok" role="status" data-testid="user-row-message">
             {message}
+          </div>
+        )}
+        {invite && (
+          <div className="row-note">
+            <InviteBox invite={invite} />
           </div>
         )}
       </td>

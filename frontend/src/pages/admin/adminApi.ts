@@ -16,8 +16,22 @@ export interface AdminUser {
 
 export interface NewUser {
   username: string;
-  password: string;
+  /** Left out: the user gets a one-time set-password link instead (`invite` in the answer). */
+  password?: string;
   role: Role;
+}
+
+/** A one-time set-password link: `path` is under this app; `url` as the server saw its own address. */
+export interface Invite {
+  path: string;
+  url: string;
+  expires_at: string;
+}
+
+export interface InvitedUser {
+  id: number;
+  username: string;
+  role: Role | "";
 }
 
 export interface UserChange {
@@ -43,7 +57,17 @@ export interface AuditChoices {
 
 export const listAllUsers = (signal?: AbortSignal): Promise<AdminUser[]> => getList<AdminUser>("/api/users/?include_inactive=true", signal);
 
-export const createUser = (user: NewUser): Promise<AdminUser> => request<AdminUser>("POST", "/api/users/", { body: user });
+export const createUser = (user: NewUser): Promise<AdminUser & { invite?: Invite }> =>
+  request<AdminUser & { invite?: Invite }>("POST", "/api/users/", { body: user });
+
+export const makeInvite = (id: number): Promise<Invite> => request<Invite>("POST", `/api/users/${id}/invite/`);
+
+// The set-password page is used logged out: its errors are answers, never "log in again".
+export const checkInvite = (uid: string, token: string, signal?: AbortSignal): Promise<InvitedUser> =>
+  request<InvitedUser>("GET", `/api/auth/invite/?${new URLSearchParams({ uid, token }).toString()}`, { signal, authRedirect: false });
+
+export const acceptInvite = (uid: string, token: string, password: string): Promise<InvitedUser> =>
+  request<InvitedUser>("POST", "/api/auth/invite/", { body: { uid, token, password }, authRedirect: false });
 
 export const changeUser = (id: number, change: UserChange): Promise<AdminUser> =>
   request<AdminUser>("PATCH", `/api/users/${id}/`, { body: change });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AdminUser } from "./adminApi";
-import { isLastActiveAdmin, isRole, newUserProblem, roleLabel, sortUsers } from "./users";
+import { inviteLink, inviteParts, isLastActiveAdmin, isRole, newUserProblem, passwordsProblem, roleLabel, sortUsers } from "./users";
 
 const user = (id: number, username: string, role: AdminUser["role"], is_active = true, is_superuser = false): AdminUser => ({
   id,
@@ -15,10 +15,10 @@ const user = (id: number, username: string, role: AdminUser["role"], is_active =
 describe("the new user form", () => {
   const ok = { username: "dr-smith", password: "long enough", role: "annotator" as const };
 
-  it("needs a name, a password and a role", () => {
+  it("needs a name and a role; no password means an invite link", () => {
     expect(newUserProblem(ok)).toBeNull();
     expect(newUserProblem({ ...ok, username: " " })).toMatch(/username/);
-    expect(newUserProblem({ ...ok, password: "" })).toMatch(/password/);
+    expect(newUserProblem({ ...ok, password: "" })).toBeNull();
     expect(newUserProblem({ ...ok, role: "" })).toMatch(/role/);
   });
 
@@ -48,5 +48,22 @@ describe("user rows", () => {
   it("lists active users first", () => {
     const sorted = sortUsers([user(1, "zed", "annotator"), user(2, "amy", "annotator", false), user(3, "bob", "admin")]);
     expect(sorted.map((u) => u.username)).toEqual(["bob", "zed", "amy"]);
+  });
+});
+
+describe("set-password links", () => {
+  it("checks the two passwords agree", () => {
+    expect(passwordsProblem("", "")).toMatch(/Choose/);
+    expect(passwordsProblem("a-long-one", "a-long-on")).toMatch(/differ/);
+    expect(passwordsProblem("a-long-one", "a-long-one")).toBeNull();
+  });
+
+  it("puts the link on this app's address", () => {
+    expect(inviteLink("/app/set-password?uid=Mg&token=abc-123", "https://scope.example:8443")).toBe("https://scope.example:8443/app/set-password?uid=Mg&token=abc-123");
+  });
+
+  it("reads a link's parts", () => {
+    expect(inviteParts(new URLSearchParams("uid=Mg&token=abc-123"))).toEqual({ uid: "Mg", token: "abc-123" });
+    expect(inviteParts(new URLSearchParams("uid=Mg"))).toBeNull();
   });
 });

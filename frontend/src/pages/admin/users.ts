@@ -15,11 +15,10 @@ export interface NewUserForm {
   role: Role | "";
 }
 
-/** The first problem with the form as typed, or null when it can be sent. */
+/** The first problem with the form as typed, or null when it can be sent. No password: an invite link. */
 export function newUserProblem(form: NewUserForm): string | null {
   if (!form.username.trim()) return "Enter a username.";
   if (!USERNAME.test(form.username.trim())) return "A username has letters, digits and @ . + - _ only (no spaces).";
-  if (!form.password) return "Enter a first password for them.";
   if (!form.role) return "Choose a role: without one they could open no page.";
   return null;
 }
@@ -41,4 +40,23 @@ export function isLastActiveAdmin(users: readonly AdminUser[], user: AdminUser):
 /** Active users first, each group by username. */
 export function sortUsers(users: readonly AdminUser[]): AdminUser[] {
   return [...users].sort((a, b) => Number(b.is_active) - Number(a.is_active) || a.username.localeCompare(b.username));
+}
+
+/** The set-password form: both fields typed alike. */
+export function passwordsProblem(password: string, confirm: string): string | null {
+  if (!password) return "Choose a password.";
+  if (password !== confirm) return "The two passwords differ.";
+  return null;
+}
+
+/** The link to hand over, on this app's own address (the server may sit behind a proxy it cannot see). */
+export function inviteLink(path: string, origin: string): string {
+  return new URL(path, origin).toString();
+}
+
+/** The uid and token of a set-password link, or null when either is missing. */
+export function inviteParts(search: URLSearchParams): { uid: string; token: string } | null {
+  const uid = search.get("uid") ?? "";
+  const token = search.get("token") ?? "";
+  return uid && token ? { uid, token } : null;
 }
