@@ -9,6 +9,7 @@ Real PostgreSQL, Redis, daphne and a Celery worker running the shipped model on 
 from __future__ import annotations
 
 import time
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -20,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from inference.checkpoint import default_checkpoint
 from tests.e2e.conftest import SCREENSHOTS
 from tests.webapp.accounts.factories import PASSWORD, make_user
-from tests.webapp.studies.factories import make_study
+from tests.webapp.studies.factories import kvasir_zip, make_study
 from tests.webapp.videos.worker import start_worker, stop_worker
 from webapp.accounts.models import Role
 from webapp.annotations.models import Verdict
@@ -193,6 +194,20 @@ def test_a_study_from_assignment_to_its_signed_off_report(live_app, browser, scr
         admin.locator(f'[data-testid="member-chip"][data-user-id="{annotator.pk}"]').wait_for()
         assert "E2E-SIGN-02" in admin.get_by_test_id("breadcrumbs").inner_text()
         assert annotator.studies.filter(patient__pseudo_id="E2E-SIGN-02").exists()
+
+        # Import and export are buttons: a Kvasir-SEG zip becomes a study, whose labels download as a zip again.
+        kvasir_zip(tmp_path / "kvasir-small.zip", n=2)
+        admin.goto(live_app + "/app/")
+        admin.get_by_test_id("import-input").set_input_files(str(tmp_path / "kvasir-small.zip"))
+        admin.get_by_test_id("image-card").nth(1).wait_for()
+        assert "KVASIR-kvasir-small" in admin.get_by_test_id("breadcrumbs").inner_text()
+        with admin.expect_download() as download:
+            admin.get_by_test_id("export-kvasir").click()
+        exported = tmp_path / "export.zip"
+        download.value.save_as(exported)
+        with zipfile.ZipFile(exported) as zf:
+            assert sum(name.startswith("masks/") for name in zf.namelist()) == 2
+        screenshot(admin, "signoff-09-imported-study")
 
         # The still image the admin added was predicted by the worker, as imports are.
         wait_until(lambda: Mask.objects.filter(image__study=study, source=MaskSource.MODEL).exists(), 120,
