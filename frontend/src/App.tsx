@@ -45,7 +45,8 @@
  *   image-upload-done, image-upload-error                                          StudyPage
  *   report-page (data-state = draft|signed_off|signed_off_with_pending), report-print,
  *   report-signed-off, report-patient, report-reviewers, report-models, report-summary,
- *   report-video (data-video-id), report-event (data-event-id, data-verdict), report-thumbnail  StudyReportPage
+ *   report-video (data-video-id), report-event (data-event-id, data-verdict), report-thumbnail,
+ *   report-outline (canvas over a thumbnail; data-outlined = "true" once the model's mask is drawn)  StudyReportPage
  *   video-element | frame-image (fallback), timeline-canvas, frame-index, frame-time,
  *   play-toggle, overlay-toggle, overlay-opacity, jump-mode, edit-frame-link, shortcuts-button,
  *   shortcuts-help, progress-bar (aria-valuenow = frames done, data-status),
