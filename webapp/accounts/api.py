@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.http import Http404
 from django.utils.decorators import method_decorator
@@ -217,6 +217,8 @@ class UserDetailView(APIView):
         data = UserChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_update(actor=request.user, user_id=user_id, **data.validated_data)
+        if "password" in data.validated_data and user.pk == request.user.pk:
+            update_session_auth_hash(request._request, user)  # an admin's own new password: stay logged in
         return Response(AdminUserSerializer(user).data)
 
 

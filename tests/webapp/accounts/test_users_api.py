@@ -244,3 +244,15 @@ def test_a_user_without_a_role_is_told_whom_to_ask():
     with_role = Client()
     with_role.force_login(make_user(Role.ANNOTATOR))
     assert "admins" not in with_role.get("/api/auth/session/").json()
+
+
+def test_an_admin_who_sets_their_own_password_stays_logged_in(admin):
+    browser = Client()
+    assert browser.login(username="boss", password=PASSWORD)
+    token = browser.get("/api/auth/session/").cookies["csrftoken"].value
+    response = browser.patch(f"/api/users/{admin.pk}/", {"password": NEW_PASSWORD}, content_type="application/json",
+                             HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200
+    assert browser.get("/api/auth/session/").json()["username"] == "boss"
+    other = Client()
+    assert not other.login(username="boss", password=PASSWORD) and other.login(username="boss", password=NEW_PASSWORD)

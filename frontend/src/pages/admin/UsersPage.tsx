@@ -5,7 +5,7 @@ import { toApiError, useApi } from "../../api/useApi";
 import type { Role } from "../../api/types";
 import { ErrorBanner, Loading, formatDateTime } from "../common";
 import { ROLE_LABELS } from "../labels";
-import { useUser } from "../session";
+import { useSession, useUser } from "../session";
 import { changeUser, createUser, listAllUsers, makeInvite, type AdminUser, type Invite, type UserChange } from "./adminApi";
 import { ROLES, inviteLink, isLastActiveAdmin, newUserProblem, roleLabel, sortUsers, type NewUserForm } from "./users";
 import "./admin.css";
@@ -171,6 +171,7 @@ function InviteBox({ invite }: { invite: Invite }) {
 
 function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: boolean; onChanged: (user: AdminUser) => void }) {
   const me = useUser();
+  const { retry: reloadSession } = useSession();
   const isMe = me.id === user.id;
   const [mode, setMode] = useState<Mode>("idle");
   const [password, setPassword] = useState("");
@@ -201,6 +202,8 @@ function UserRow({ user, lastAdmin, onChanged }: { user: AdminUser; lastAdmin: b
       setMessage(done);
       setMode("idle");
       setPassword("");
+      // An admin who stepped down (or changed their own password) sees the app as it now is for them.
+      if (isMe) reloadSession();
     } catch (reason) {
       setError(toApiError(reason).detail);
     } finally {
