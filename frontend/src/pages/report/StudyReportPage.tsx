@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router";
 import { useApi } from "../../api/useApi";
 import { formatTime } from "../../timeline/format";
 import { ErrorBanner, formatDateTime, Loading } from "../common";
+import { isBoolean, usePersistentState } from "../usePersistentState";
 import { ROLE_LABELS, STUDY_STATUS_LABELS, VIDEO_STATUS_LABELS } from "../labels";
 import { getStudyReport, type ReportEvent, type ReportVideo, type StudyReport } from "../studies/studyApi";
 import { studyDocumentTitle, studyName } from "../studies/studyNames";
@@ -14,6 +15,8 @@ import "./report.css";
 export function StudyReportPage() {
   const id = Number(useParams().id);
   const report = useApi((signal) => getStudyReport(id, signal), [id]);
+  // On paper each event gets its own page by default (a large thumbnail per finding); compact packs them.
+  const [compact, setCompact] = usePersistentState("polypscope.report.compact", false, isBoolean);
   const title = report.data ? studyDocumentTitle(report.data.study, "Report") : null;
   useEffect(() => {
     if (title) document.title = title;
@@ -31,12 +34,16 @@ export function StudyReportPage() {
           <Link to="/app/">Studies</Link> / <Link to={`/app/studies/${r.study.id}`}>{studyName(r.study)}</Link> / Report
         </div>
         <span className="spacer" />
+        <label className="small toggle" title="Printed: every event on its own page, or several a page">
+          <input type="checkbox" data-testid="report-compact" checked={compact} onChange={(e) => setCompact(e.target.checked)} />
+          Several events a page
+        </label>
         <span className="muted small">To keep a PDF, print it and choose “Save as PDF”.</span>
         <button type="button" className="primary" data-testid="report-print" onClick={() => window.print()}>
           Print / Save as PDF
         </button>
       </div>
-      <article className="report-sheet" data-testid="report-page" data-state={state}>
+      <article className={`report-sheet${compact ? " compact" : ""}`} data-testid="report-page" data-state={state}>
         <ReportHeader report={r} state={state} />
         {r.videos.length === 0 && <p className="report-empty">No video in this study.</p>}
         {r.videos.map((video) => (
