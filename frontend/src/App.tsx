@@ -43,7 +43,7 @@
  *   member-option (data-user-id), members-save, members-error, report-link, closed-notice,
  *   export-kvasir, export-coco, video-resume, image-upload-input, image-upload-progress,
  *   image-upload-done, image-upload-error                                          StudyPage
- *   report-page (data-state = draft|signed_off|signed_off_with_pending), report-print,
+ *   report-page (data-state = draft|signed_off|signed_off_with_pending), report-print, report-compact,
  *   report-signed-off, report-patient, report-reviewers, report-models, report-summary,
  *   report-video (data-video-id), report-event (data-event-id, data-verdict), report-thumbnail,
  *   report-outline (canvas over a thumbnail; data-outlined = "true" once the model's mask is drawn)  StudyReportPage
