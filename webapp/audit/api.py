@@ -115,12 +115,12 @@ async def _lines_async(filters: AuditFilter) -> AsyncIterator[str]:
     fetches each chunk in the sync thread and sends it before the next."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
-    after = None
+    size, after = EXPORT_CHUNK, None
     while True:
-        chunk = await sync_to_async(audit_entry_chunk)(filters=filters, after=after)
+        chunk = await sync_to_async(audit_entry_chunk)(filters=filters, after=after, size=size)
         for entry in chunk:
             yield writer.writerow(_row(entry))
-        if len(chunk) < EXPORT_CHUNK:
+        if len(chunk) < size:
             return
         after = (chunk[-1].at, chunk[-1].pk)
 
