@@ -240,7 +240,12 @@ def test_a_user_without_a_role_is_told_whom_to_ask():
     assert browser.login(username="newbie", password=PASSWORD)
     session = browser.get("/api/auth/session/").json()
     assert session == {"id": newbie.pk, "username": "newbie", "role": "", "admins": ["amy-admin", "zed-admin"]}
-    assert browser.get("/api/studies/").status_code == 403
+    refused = browser.get("/api/studies/")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "your account has no role yet: ask an admin to give you one"
+    with_no_permission = Client()
+    with_no_permission.force_login(make_user(Role.ANNOTATOR))
+    assert "no role" not in with_no_permission.get("/api/audit/").json()["detail"]
     with_role = Client()
     with_role.force_login(make_user(Role.ANNOTATOR))
     assert "admins" not in with_role.get("/api/auth/session/").json()
