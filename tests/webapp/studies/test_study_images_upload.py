@@ -14,7 +14,7 @@ from tests.webapp.studies.factories import kvasir_zip
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.studies.models import Mask, MaskSource, StillImage
-from webapp.studies.services import IMAGE_UPLOAD, study_set_status
+from webapp.studies.services import IMAGE_UPLOAD, study_add_member, study_set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -95,10 +95,25 @@ def test_one_bad_file_refuses_the_whole_upload_by_name_and_leaves_nothing(api_cl
     assert _stored_files(media_root) == before
 
 
-def test_a_closed_study_refuses_images_and_annotators_may_not_upload(api_client, study, owner):
-    api_client.force_authenticate(make_user(Role.ANNOTATOR))
+def test_roles_an_annotator_may_not_upload_an_admin_may_anonymous_is_401(api_client, study, owner):
+    annotator = make_user(Role.ANNOTATOR)
+    study_add_member(study=study, user=annotator)  # sees the study: the refusal is about the role
+    api_client.force_authenticate(annotator)
     assert api_client.post(f"/api/studies/{study.pk}/images/", {"files": [_image("a.jpg")]},
-                           format="multipart").status_code in (403, 404)
+                           format="multipart").status_code == 403
+    api_client.force_authenticate(None)
+    assert api_client.post(f"/api/studies/{study.pk}/images/", {"files": [_image("a.jpg")]},
+                           format="multipart").status_code == 401
+    api_client.force_authenticate(make_user(Role.GASTROENTEROLOGIST))  # not the owner, not assigned
+    assert api_client.post(f"/api/studies/{study.pk}/images/", {"files": [_image("a.jpg")]},
+                           format="multipart").status_code == 404
+    assert not StillImage.objects.exists()
+    api_client.force_authenticate(make_user(Role.ADMIN))
+    assert api_client.post(f"/api/studies/{study.pk}/images/", {"files": [_image("a.jpg")]},
+                           format="multipart").status_code == 201
+
+
+def test_a_closed_study_refuses_images(api_client, study, owner):
     study_set_status(study=study, status="closed", user=owner)
     api_client.force_authenticate(owner)
     response = api_client.post(f"/api/studies/{study.pk}/images/", {"files": [_image("a.jpg")]}, format="multipart")

@@ -10,7 +10,7 @@ from tests.webapp.videos.factories import make_video
 from webapp.accounts.models import Role
 from webapp.annotations.models import VerdictValue
 from webapp.annotations.services import verdict_give
-from webapp.studies.services import study_set_members, study_set_status
+from webapp.studies.services import study_add_member, study_set_members, study_set_status
 from webapp.videos.models import PolypEvent
 from webapp.videos.services import video_process
 
@@ -64,6 +64,12 @@ def test_an_open_studys_report_is_a_draft_and_outsiders_get_404(api_client, stud
     assert report["signed_off"] is None and report["videos"] == [] and report["summary"]["events"] == 0
     api_client.force_authenticate(make_user(Role.ANNOTATOR))
     assert api_client.get(f"/api/studies/{study.pk}/report/").status_code == 404
+    api_client.force_authenticate(make_user(Role.ADMIN))  # admins see every study
+    assert api_client.get(f"/api/studies/{study.pk}/report/").status_code == 200
+    annotator = make_user(Role.ANNOTATOR)
+    study_add_member(study=study, user=annotator)  # any role that sees the study reads its report
+    api_client.force_authenticate(annotator)
+    assert api_client.get(f"/api/studies/{study.pk}/report/").status_code == 200
     api_client.force_authenticate(None)
     assert api_client.get(f"/api/studies/{study.pk}/report/").status_code == 401
 

@@ -9,7 +9,7 @@ from tests.webapp.accounts.factories import make_user
 from tests.webapp.videos.factories import make_video
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
-from webapp.studies.services import study_set_status
+from webapp.studies.services import study_add_member, study_set_status
 from webapp.videos import services
 from webapp.videos.models import FrameResult, Video, VideoStatus
 from webapp.videos.services import VIDEO_RESUME, video_cancel, video_process
@@ -69,8 +69,14 @@ def test_a_resumed_video_continues_after_its_last_stored_frame(api_client, cance
 def test_resume_is_refused_unless_cancelled_and_on_a_closed_study(api_client, cancelled_after_one_batch, owner,
                                                                   done_video):
     video = cancelled_after_one_batch
-    api_client.force_authenticate(make_user(Role.ANNOTATOR))
-    assert api_client.post(f"/api/videos/{video.pk}/resume/").status_code in (403, 404)
+    annotator = make_user(Role.ANNOTATOR)
+    study_add_member(study=video.study, user=annotator)  # sees the video: the refusal is about the role
+    api_client.force_authenticate(annotator)
+    assert api_client.post(f"/api/videos/{video.pk}/resume/").status_code == 403
+    api_client.force_authenticate(make_user())  # a gastroenterologist who does not see the study
+    assert api_client.post(f"/api/videos/{video.pk}/resume/").status_code == 404
+    api_client.force_authenticate(None)
+    assert api_client.post(f"/api/videos/{video.pk}/resume/").status_code == 401
     api_client.force_authenticate(owner)
     done = api_client.post(f"/api/videos/{done_video.pk}/resume/")
     assert done.status_code == 409 and "only a cancelled video" in done.json()["detail"]
@@ -82,3 +88,9 @@ def test_resume_is_refused_unless_cancelled_and_on_a_closed_study(api_client, ca
     assert not AuditEntry.objects.filter(action=VIDEO_RESUME).exists()
     api_client.force_authenticate(make_user(Role.ADMIN))  # an admin too: reopen first
     assert api_client.post(f"/api/videos/{video.pk}/resume/").status_code == 409
+
+
+def test_an_admin_resumes_anyones_cancelled_video(api_client, cancelled_after_one_batch):
+    api_client.force_authenticate(make_user(Role.ADMIN))
+    response = api_client.post(f"/api/videos/{cancelled_after_one_batch.pk}/resume/")
+    assert response.status_code == 200 and response.json()["status"] == "queued"
