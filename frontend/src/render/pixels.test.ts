@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { packRgba } from "./colors";
-import { maskRectToPixels, overlayPixels, predictionPixels } from "./pixels";
+import { maskRectToPixels, overlayPixels, predictionPixels, REVIEW_OUTLINE_PX } from "./pixels";
 
 describe("packRgba", () => {
   test("bytes in memory are r, g, b, a (the ImageData layout)", () => {
@@ -65,13 +65,18 @@ describe("overlayPixels", () => {
   });
 
   test("outline paints the mask's rim only: the middle stays transparent", () => {
-    const out = new Uint32Array(size * size).fill(99);
-    overlayPixels(mask, size, size, "outline", 5, out);
-    // 6 x 6 square, a 2 px rim: 36 - 2 x 2 inside.
-    expect(out.filter((p) => p === 5).length).toBe(32);
-    expect(out[3 * size + 3]).toBe(0);
-    expect(out[4 * size + 4]).toBe(0);
-    expect(out[1 * size + 1]).toBe(5);
+    const big = 12;
+    const square = new Uint8Array(big * big);
+    for (let y = 1; y < 11; y++) for (let x = 1; x < 11; x++) square[y * big + x] = 1;
+    const out = new Uint32Array(big * big).fill(99);
+    overlayPixels(square, big, big, "outline", 5, out);
+    // A 10 x 10 square with a REVIEW_OUTLINE_PX (3) rim: 100 - 4 x 4 inside.
+    expect(REVIEW_OUTLINE_PX).toBe(3);
+    expect(out.filter((p) => p === 5).length).toBe(100 - 16);
+    expect(out[5 * big + 5]).toBe(0);
+    expect(out[6 * big + 6]).toBe(0);
+    expect(out[1 * big + 1]).toBe(5);
+    expect(out[3 * big + 3]).toBe(5);
     expect(out[0]).toBe(0);
   });
 });

@@ -38,6 +38,7 @@ export function predictionPixels(
   fill: number,
   edge: number,
   out: Uint32Array,
+  outlineWidth: number = OUTLINE_WIDTH_PX,
 ): void {
   const at = (x: number, y: number): boolean =>
     x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] !== 0;
@@ -48,7 +49,7 @@ export function predictionPixels(
         continue;
       }
       let onEdge = false;
-      for (let d = 1; d <= OUTLINE_WIDTH_PX && !onEdge; d++) {
+      for (let d = 1; d <= outlineWidth && !onEdge; d++) {
         onEdge = !at(x - d, y) || !at(x + d, y) || !at(x, y - d) || !at(x, y + d);
       }
       out[i] = onEdge ? edge : fill;
@@ -59,8 +60,15 @@ export function predictionPixels(
 /** How the review player draws the model's mask: filled, or only its outline (the mucosa stays visible). */
 export type OverlayMode = "fill" | "outline";
 
+/**
+ * The review player's outline, in video pixels: 3, since the player shows a frame at about its own size
+ * (574 x 500 CVC-ColonDB frames at 600-700 CSS px on a laptop), where the editor's 2 px read as a hairline
+ * over a bright polyp (seen in the e2e screenshots).
+ */
+export const REVIEW_OUTLINE_PX = 3;
+
 /** A whole mask (width x height) as overlay pixels in `out`: the colour over the mask, or on its outline only. */
 export function overlayPixels(mask: Mask, width: number, height: number, mode: OverlayMode, color: number, out: Uint32Array): void {
   if (mode === "fill") maskRectToPixels(mask, width, { x0: 0, y0: 0, x1: width, y1: height }, color, out);
-  else predictionPixels(mask, width, height, 0, color, out);
+  else predictionPixels(mask, width, height, 0, color, out, REVIEW_OUTLINE_PX);
 }

@@ -1,5 +1,7 @@
 // A note on one event, with what became of it beside it: not saved yet, saving, saved, or why not.
-// Enter saves (onCommit), leaving the field saves too (onCommit on blur): the page decides what saving means.
+// Enter saves (onCommit) and leaves the field; leaving it otherwise saves too (onCommit on blur): the page
+// decides what saving means.
+import { useRef } from "react";
 import type { NoteStatus } from "./reviewState";
 
 interface NoteFieldProps {
@@ -37,6 +39,8 @@ function statusText(status: NoteStatus, judged: boolean, error: string | null): 
 
 export function NoteField({ testId, label, value, status, error, judged, disabled, placeholder, onChange, onCommit }: NoteFieldProps) {
   const text = statusText(status, judged, error);
+  // Enter saves and hands the keys back to the page (so 1, 2, 3 and N work at once); that blur is not a second save.
+  const leavingByEnter = useRef(false);
   const tone = status === "saved" ? "ok" : status === "error" ? "error" : status === "clean" || status === "saving" ? "muted" : "notice";
   return (
     <label className="note-field">
@@ -53,9 +57,14 @@ export function NoteField({ testId, label, value, status, error, judged, disable
           if (e.key === "Enter" && !e.nativeEvent.isComposing) {
             e.preventDefault();
             onCommit("enter");
+            leavingByEnter.current = true;
+            e.currentTarget.blur();
           }
         }}
-        onBlur={() => onCommit("blur")}
+        onBlur={() => {
+          if (leavingByEnter.current) leavingByEnter.current = false;
+          else onCommit("blur");
+        }}
       />
       <span className={`small note-status ${tone}`} data-testid={`${testId}-status`} data-state={status} role={status === "error" ? "alert" : undefined} aria-live="polite">
         {text}

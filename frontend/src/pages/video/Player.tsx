@@ -256,7 +256,7 @@ export function Player(props: PlayerProps) {
         ) : (
           <img data-testid="frame-image" src={frameImageUrl(videoId, shownFrame)} alt={`Frame ${shownFrame}`} draggable={false} />
         )}
-        <canvas ref={canvasRef} className="mask-overlay" data-testid="mask-overlay" style={{ opacity: overlay ? opacity : 0 }} width={width || 1} height={height || 1} />
+        <canvas ref={canvasRef} className="mask-overlay" data-testid="mask-overlay" style={{ opacity: overlay ? (overlayMode === "outline" ? 1 : opacity) : 0 }} width={width || 1} height={height || 1} />
       </div>
       {mode === "frames" && <p className="notice small">This browser cannot play the video file; showing frame images instead.</p>}
     </div>

@@ -155,8 +155,11 @@ function VideoReview({ videoId }: { videoId: number }) {
 
   // ---- Saving verdicts and notes. Saves of one event run one after the other (a note, then a verdict). ----
   const chains = useRef(new Map<number, Promise<void>>());
+  /** The note text of each event's latest save asked for, until it is done: the same text is not sent twice. */
+  const queuedNotes = useRef(new Map<number, string>());
   const save = useCallback(
     (eventId: number, value: VerdictValue, note: string, advance: boolean) => {
+      queuedNotes.current.set(eventId, note);
       const run = async () => {
         const before = stateRef.current.events.find((e) => e.id === eventId);
         dispatch({ type: "saveStarted", id: eventId });
@@ -166,6 +169,8 @@ function VideoReview({ videoId }: { videoId: number }) {
           if (before?.verdict === null) setVideo((current) => (current ? { ...current, pending_events: Math.max(0, current.pending_events - 1) } : current));
         } catch (reason) {
           dispatch({ type: "saveFailed", id: eventId, message: toApiError(reason).detail });
+        } finally {
+          if (queuedNotes.current.get(eventId) === note) queuedNotes.current.delete(eventId);
         }
       };
       const next = (chains.current.get(eventId) ?? Promise.resolve()).then(run);
@@ -185,7 +190,7 @@ function VideoReview({ videoId }: { videoId: number }) {
     (eventId: number, how: "enter" | "blur") => {
       const s = stateRef.current;
       const event = s.events.find((e) => e.id === eventId);
-      if (!event || !canVerdict || isSaving(s, eventId) || !hasUnsavedNote(s, event)) return;
+      if (!event || !canVerdict || !hasUnsavedNote(s, event) || queuedNotes.current.get(eventId) === noteText(s, event)) return;
       if (event.verdict) save(eventId, event.verdict.value, noteText(s, event), false);
       else if (how === "enter") dispatch({ type: "noteNeedsVerdict", id: eventId });
     },
@@ -413,8 +418,8 @@ function VideoReview({ videoId }: { videoId: number }) {
               value={opacity}
               onChange={(e) => setOpacity(Number(e.target.value))}
               aria-label="Overlay opacity"
-              title="Overlay opacity"
-              disabled={!overlay}
+              title={overlayMode === "outline" ? "The outline is drawn opaque; the opacity is the filled mask's" : "Overlay opacity"}
+              disabled={!overlay || overlayMode === "outline"}
             />
             <label className="toggle" title="Where N / P land in an event">
               N/P to
