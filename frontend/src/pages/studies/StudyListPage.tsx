@@ -7,6 +7,7 @@ import { Empty, ErrorBanner, Loading, Pager, StudyStatusBadge } from "../common"
 import { STUDY_STATUS_LABELS } from "../labels";
 import { canUpload, useUser } from "../session";
 import { ExportLinks } from "./ExportLinks";
+import type { StudyWithMembers } from "./studyApi";
 import { KvasirImport } from "./KvasirImport";
 import { EMPTY_FILTERS, filtersToSearch, hasFilters, parseFilters, toStudyQuery, withFilter, type StudyFilters } from "./filters";
 import { NewStudyForm } from "./NewStudyForm";
@@ -100,6 +101,7 @@ export function StudyListPage() {
                 <th>Date</th>
                 <th>Indication</th>
                 <th>Status</th>
+                <th>Assigned</th>
                 <th className="num">Videos</th>
                 <th className="num">Images</th>
                 <th className="num">Events</th>
@@ -120,6 +122,9 @@ export function StudyListPage() {
                   <td>
                     <StudyStatusBadge status={study.status} />
                   </td>
+                  <td className="ellipsis small muted" title={assignedNames(study)}>
+                    {assignedNames(study) || "–"}
+                  </td>
                   <td className="num">{study.videos}</td>
                   <td className="num">{study.images}</td>
                   <td className="num">{study.events}</td>
@@ -137,4 +142,9 @@ export function StudyListPage() {
       )}
     </section>
   );
+}
+
+/** The people assigned to a study, by name (the list answers them with every study). */
+function assignedNames(study: Partial<StudyWithMembers>): string {
+  return (study.members ?? []).map((m) => m.username).join(", ");
 }
