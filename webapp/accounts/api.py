@@ -8,7 +8,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -24,7 +23,19 @@ from rest_framework.views import APIView
 
 from webapp.accounts.models import Role, User
 from webapp.accounts.permissions import AdminWrites, IsAdminRole
-from webapp.accounts.selectors import user_admin_usernames, user_get, user_list
+from webapp.accounts.selectors import user_get, user_list
+from webapp.accounts.serializers import (
+    AdminUserSerializer,
+    InviteAcceptSerializer,
+    InviteQuerySerializer,
+    InviteSerializer,
+    SessionLoginSerializer,
+    SessionUserSerializer,
+    UserChangeSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    role_of,
+)
 from webapp.accounts.services import (
     Invite,
     user_create,
@@ -53,76 +64,7 @@ class TokenLoginView(APIView):
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action=Action.LOGIN, target=user, detail={"via": "token"})
-        return Response({"token": token.key, "role": _role(user)})
-
-
-def _role(user) -> str:
-    return user.role or ("admin" if user.is_superuser else "")
-
-
-class UserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    role = serializers.SerializerMethodField()
-
-    def get_role(self, user) -> str:
-        return _role(user)
-
-
-class SessionUserSerializer(UserSerializer):
-    # Only for a user without a role (who can open no page yet): the admins to ask, by username.
-    admins = serializers.ListField(child=serializers.CharField(), required=False)
-
-    def to_representation(self, user) -> dict:
-        data = super().to_representation(user)
-        if not data["role"]:
-            data["admins"] = user_admin_usernames()
-        return data
-
-
-class AdminUserSerializer(UserSerializer):
-    """What an admin sees of a user (the Users page)."""
-
-    is_active = serializers.BooleanField()
-    is_superuser = serializers.BooleanField()
-    last_login = serializers.DateTimeField(allow_null=True)
-    date_joined = serializers.DateTimeField()
-
-
-_ROLES = ", ".join(Role.values)
-_ROLE_REQUIRED = f"a role is required (one of {_ROLES})"
-_NOT_A_ROLE = "\"{input}\" is not a role (one of " + _ROLES + ")"
-
-
-class UserCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    # Left out: no password yet; the answer carries a one-time set-password link for the new user.
-    password = serializers.CharField(max_length=1024, trim_whitespace=False, required=False)
-    role = serializers.ChoiceField(choices=Role.values, allow_blank=True, error_messages={
-        "required": _ROLE_REQUIRED, "null": _ROLE_REQUIRED, "invalid_choice": _NOT_A_ROLE})
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-
-    def validate_role(self, value: str) -> str:
-        if not value:  # "" would be "no role": a user who can open nothing
-            raise serializers.ValidationError(_ROLE_REQUIRED)
-        return value
-
-
-class UserChangeSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.values, required=False, error_messages={
-        "invalid_choice": _NOT_A_ROLE})
-    is_active = serializers.BooleanField(required=False)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False, required=False)
-
-    def validate(self, attrs: dict) -> dict:
-        if not attrs:
-            raise serializers.ValidationError("nothing to change: send role, is_active and/or password")
-        return attrs
-
-
-class SessionLoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        return Response({"token": token.key, "role": role_of(user)})
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -222,12 +164,6 @@ class UserDetailView(APIView):
         return Response(AdminUserSerializer(user).data)
 
 
-class InviteSerializer(serializers.Serializer):
-    path = serializers.CharField()
-    url = serializers.CharField()
-    expires_at = serializers.DateTimeField()
-
-
 def _invite_body(request: Request, invite: Invite) -> dict:
     path = f"/app/set-password?{urlencode({'uid': invite.uid, 'token': invite.token})}"
     return InviteSerializer({"path": path, "url": request.build_absolute_uri(path),
@@ -246,15 +182,6 @@ class UserInviteView(APIView):
             raise Http404
         invite = user_invite_make(actor=request.user, user_id=user_id)
         return Response(_invite_body(request, invite), status=status.HTTP_201_CREATED)
-
-
-class InviteQuerySerializer(serializers.Serializer):
-    uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=128)
-
-
-class InviteAcceptSerializer(InviteQuerySerializer):
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
 
 class InviteAcceptView(APIView):
