@@ -51,9 +51,15 @@ export function AuditPage() {
     <section className="page" data-testid="audit-page">
       <div className="page-head">
         <h1>Audit log</h1>
-        <a className="button" data-testid="audit-export" href={auditExportUrl(filters)} download>
-          Download CSV{hasAuditFilters(filters) ? " (filtered)" : ""}
-        </a>
+        {rangeProblem ? (
+          <span className="button disabled" data-testid="audit-export" aria-disabled="true" title={rangeProblem}>
+            Download CSV
+          </span>
+        ) : (
+          <a className="button" data-testid="audit-export" href={auditExportUrl(filters)} download title="Every entry these filters match, not only this page">
+            Download CSV{hasAuditFilters(filters) ? " (filtered)" : ""}
+          </a>
+        )}
       </div>
 
       <form className="filters" onSubmit={applyTyped}>
