@@ -8,6 +8,7 @@ Real PostgreSQL, Redis, daphne and a Celery worker running the shipped model on 
 
 from __future__ import annotations
 
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 
 from inference.checkpoint import default_checkpoint
 from tests.e2e.conftest import SCREENSHOTS
@@ -71,7 +73,18 @@ def test_a_study_from_assignment_to_its_signed_off_report(live_app, browser, scr
     study = make_study(gi, "E2E-SIGN-01")
     video = video_upload(study=study, user=gi,
                          upload=SimpleUploadedFile(CLIP.name, CLIP.read_bytes(), content_type="video/mp4"))
-    video_cancel(video=video, user=gi)  # cancelled before any worker ran: the page resumes it
+    # Cancelled before any worker ran: the page resumes it. In a thread of its own: the cancel broadcasts
+    # through async_to_sync, which cannot run in this thread while Playwright's event loop does.
+    def cancel() -> None:
+        try:
+            video_cancel(video=video, user=gi)
+        finally:
+            connections.close_all()  # this thread's own connection, or the test database cannot be dropped
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join()
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.CANCELLED
     log = tmp_path / "worker.log"
     worker = start_worker(log)
     try:
