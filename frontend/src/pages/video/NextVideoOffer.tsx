@@ -27,7 +27,8 @@ export function NextVideoOffer({ state, pending, studyId }: NextVideoOfferProps)
           to={eventUrl(state.next.video, state.next.event, state.next.peakIndex)}
           title="The next video with events awaiting a verdict, in the review queue's order (N)"
         >
-          Next to review: patient {state.next.patient} · {state.next.name} · {state.next.pending} event{state.next.pending === 1 ? "" : "s"} (from {formatTime(state.next.startS)}) <kbd>N</kbd>
+          Next to review: patient {state.next.patient} · {state.next.name} · {state.next.pending} event{state.next.pending === 1 ? "" : "s"} awaiting a
+          verdict, the first at {formatTime(state.next.startS)} <kbd>N</kbd>
         </Link>
       )}
       {state.status === "ready" && !state.next && (

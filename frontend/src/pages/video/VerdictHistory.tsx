@@ -18,7 +18,9 @@ export const VerdictHistory = memo(function VerdictHistory({ eventId, current }:
       <ol>
         {rows.map((v, i) => (
           <li key={v.id} data-testid="verdict-history-row" data-verdict={v.value} className={i === 0 ? "current" : undefined}>
-            <VerdictBadge value={v.value} /> <span className="small">{String(v.reviewer ?? "–")}</span>{" "}
+            <VerdictBadge value={v.value} />
+            {/* The same verdict again (newest first: the next row is the older one): a note was added or changed. */}
+            {rows[i + 1]?.value === v.value && <span className="small muted"> note added</span>} <span className="small">{String(v.reviewer ?? "–")}</span>{" "}
             <span className="small muted">{formatDateTime(v.created_at)}</span>
             {v.note && <div className="small note-preview">“{v.note}”</div>}
           </li>

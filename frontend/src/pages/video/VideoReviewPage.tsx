@@ -1,51 +1,38 @@
 // Video review: player + mask overlay, score timeline, events with verdicts and notes, live processing progress.
 // The state of the review (selection, notes, saves, navigation) is the pure reducer of reviewState.ts; this
 // component loads data, performs the effects the state asks for (seeks, saves) and lays the pieces out.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "react";
-import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { cancelVideo, getMaskChunk, getTimeline, getVideo, listEvents, postVerdict, reprocessVideo } from "../../api/client";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import { cancelVideo, getTimeline, getVideo, listEvents, reprocessVideo } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
-import type { PolypEvent, Video, VerdictValue } from "../../api/types";
-import { decodeRle } from "../../mask/rle";
+import type { PolypEvent } from "../../api/types";
 import type { OverlayMode } from "../../render/pixels";
-import { formatTime } from "../../timeline/format";
 import type { JumpTarget } from "../../timeline/navigation";
-import { ErrorBanner, Loading, VideoStatusBadge } from "../common";
+import { ErrorBanner, Loading } from "../common";
 import { canGiveVerdicts, canUpload, useUser } from "../session";
 import { isBoolean, isUnitNumber, usePersistentState } from "../usePersistentState";
 import { EventList } from "./EventList";
 import type { VideoAction } from "./keymap";
-import { MaskChunkCache } from "./maskCache";
 import { eventUrl } from "./nextVideo";
 import { NextVideoOffer } from "./NextVideoOffer";
 import { Player, type PlayerHandle } from "./Player";
+import { PlayerControls } from "./PlayerControls";
 import { ProcessingBar, type Progress } from "./ProcessingBar";
-import {
-  hasUnsavedNote,
-  initialReviewState,
-  isSaving,
-  justJudgedEvent,
-  noteStatus,
-  noteText,
-  pendingCount,
-  planStep,
-  reviewReducer,
-  selectedEvent,
-  type ReviewState,
-} from "./reviewState";
+import { ReviewHeader, type ReviewVideo } from "./ReviewHeader";
+import { hasUnsavedNote, isSaving, justJudgedEvent, noteStatus, noteText, pendingCount, planStep, selectedEvent } from "./reviewState";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { TimelineStrip, type StripSpan } from "./TimelineStrip";
 import { useLiveProgress } from "./useLiveProgress";
+import { useMaskCache } from "./useMaskCache";
 import { useNextVideo } from "./useNextVideo";
+import { useReview } from "./useReview";
 import { useReviewKeys } from "./useReviewKeys";
+import { useReviewSaves } from "./useReviewSaves";
 import { VerdictPanel, type NoteView } from "./VerdictPanel";
 import "./review.css";
 
 const isJumpTarget = (value: unknown): value is JumpTarget => value === "start" || value === "peak";
 const isOverlayMode = (value: unknown): value is OverlayMode => value === "fill" || value === "outline";
-
-/** The video as GET /api/videos/{id}/ gives it: with the patient's pseudonym (frontend/API.md). */
-type ReviewVideo = Video & { patient_pseudo_id?: string };
 
 export function VideoReviewPage() {
   const id = Number(useParams().id);
@@ -56,19 +43,11 @@ export function VideoReviewPage() {
 function VideoReview({ videoId }: { videoId: number }) {
   const user = useUser();
   const navigate = useNavigate();
-  const [search, setSearch] = useSearchParams();
   const video = useApi<ReviewVideo>((signal) => getVideo(videoId, signal), [videoId]);
   const timeline = useApi((signal) => getTimeline(videoId, signal), [videoId]);
   const events = useApi((signal) => listEvents(videoId, signal), [videoId]);
 
   const player = useRef<PlayerHandle>(null);
-  const [initial] = useState(() => ({
-    selectedId: Number(search.get("event")) || null,
-    frame: search.has("frame") ? Math.max(0, Number(search.get("frame")) || 0) : null,
-  }));
-  const [state, dispatch] = useReducer(reviewReducer, initial, initialReviewState);
-  const stateRef = useRef<ReviewState>(state);
-  stateRef.current = state;
   const [playing, setPlaying] = useState(false);
   const [overlay, setOverlay] = usePersistentState("polypscope.overlay", true, isBoolean);
   const [overlayMode, setOverlayMode] = usePersistentState<OverlayMode>("polypscope.overlayMode", "fill", isOverlayMode);
@@ -81,6 +60,7 @@ function VideoReview({ videoId }: { videoId: number }) {
 
   const v = video.data;
   const setVideo = video.setData;
+  const { state, stateRef, dispatch, initial } = useReview({ events: events.data, player, playerReady: v !== null, jumpRef });
   const fps = v?.fps && v.fps > 0 ? v.fps : (timeline.data?.fps ?? 25);
   const frameCount = v?.frame_count ?? timeline.data?.frame_count ?? 0;
   const active = v?.status === "queued" || v?.status === "processing";
@@ -91,55 +71,6 @@ function VideoReview({ videoId }: { videoId: number }) {
   const judged = justJudgedEvent(state);
   const pending = pendingCount(state);
 
-  // The events as loaded (and reloaded when processing ends) go to the reducer, which keeps the verdicts given here.
-  useEffect(() => {
-    if (events.data) dispatch({ type: "eventsLoaded", events: events.data, jump: jumpRef.current });
-  }, [events.data]);
-
-  // Seeks the reducer asks for (selecting an event, a deep link), once each, once the player is there.
-  const appliedSeek = useRef(0);
-  const hasPlayer = v !== null;
-  useEffect(() => {
-    if (!state.seek || !hasPlayer || appliedSeek.current === state.seek.n || !player.current) return;
-    appliedSeek.current = state.seek.n;
-    player.current.pause();
-    player.current.seek(state.seek.frame);
-  }, [state.seek, hasPlayer]);
-
-  // The URL names the selected event (a reload or a shared link opens it again).
-  const urlEvent = useRef(initial.selectedId);
-  useEffect(() => {
-    if (state.selectedId === null || state.selectedId === urlEvent.current) return;
-    urlEvent.current = state.selectedId;
-    const id = state.selectedId;
-    setSearch(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        next.set("event", String(id));
-        next.delete("frame");
-        return next;
-      },
-      { replace: true },
-    );
-  }, [state.selectedId, setSearch]);
-
-  // Overlay masks, cached per video; a finished video's partial chunks refetch as frames_done grows.
-  const framesDoneRef = useRef(framesDone);
-  framesDoneRef.current = framesDone;
-  const masks = useMemo(
-    () =>
-      frameCount > 0
-        ? new MaskChunkCache({
-            frameCount,
-            framesDone: framesDoneRef.current,
-            fetchChunk: (start, end, signal) => getMaskChunk(videoId, start, end, signal),
-            decode: decodeRle,
-          })
-        : null,
-    [videoId, frameCount],
-  );
-  useEffect(() => () => masks?.dispose(), [masks]);
-
   const live = useLiveProgress({
     videoId,
     video: v,
@@ -148,62 +79,11 @@ function VideoReview({ videoId }: { videoId: number }) {
     reloadTimeline: timeline.reload,
     reloadEvents: events.reload,
   });
-  // The socket's progress is fresher than the video record while processing. A layout effect, so the cache
-  // knows before the player's (passive) effect redraws the frame on screen.
+  // The socket's progress is fresher than the video record while processing.
   const framesKnown = Math.max(framesDone, live.progress?.framesDone ?? 0);
-  useLayoutEffect(() => masks?.setFramesDone(framesKnown), [masks, framesKnown]);
+  const masks = useMaskCache(videoId, frameCount, framesKnown);
 
-  // ---- Saving verdicts and notes. Saves of one event run one after the other (a note, then a verdict). ----
-  const chains = useRef(new Map<number, Promise<void>>());
-  /** The note text of each event's latest save asked for, until it is done: the same text is not sent twice. */
-  const queuedNotes = useRef(new Map<number, string>());
-  const save = useCallback(
-    (eventId: number, value: VerdictValue, note: string, advance: boolean) => {
-      queuedNotes.current.set(eventId, note);
-      const run = async () => {
-        const before = stateRef.current.events.find((e) => e.id === eventId);
-        dispatch({ type: "saveStarted", id: eventId });
-        try {
-          const verdict = await postVerdict(eventId, value, note.trim());
-          dispatch({ type: "saved", id: eventId, verdict, note, advance, jump: jumpRef.current });
-          if (before?.verdict === null) setVideo((current) => (current ? { ...current, pending_events: Math.max(0, current.pending_events - 1) } : current));
-        } catch (reason) {
-          dispatch({ type: "saveFailed", id: eventId, message: toApiError(reason).detail });
-        } finally {
-          if (queuedNotes.current.get(eventId) === note) queuedNotes.current.delete(eventId);
-        }
-      };
-      const next = (chains.current.get(eventId) ?? Promise.resolve()).then(run);
-      chains.current.set(eventId, next);
-    },
-    [setVideo],
-  );
-
-  const giveVerdict = (value: VerdictValue) => {
-    const current = selectedEvent(stateRef.current);
-    if (!current || !canVerdict || active) return;
-    save(current.id, value, noteText(stateRef.current, current), true);
-  };
-
-  /** Enter in a note, or leaving it: an event with a verdict gets the note as a new verdict of the same value. */
-  const commitNote = useCallback(
-    (eventId: number, how: "enter" | "blur") => {
-      const s = stateRef.current;
-      const event = s.events.find((e) => e.id === eventId);
-      if (!event || !canVerdict || !hasUnsavedNote(s, event) || queuedNotes.current.get(eventId) === noteText(s, event)) return;
-      if (event.verdict) save(eventId, event.verdict.value, noteText(s, event), false);
-      else if (how === "enter") dispatch({ type: "noteNeedsVerdict", id: eventId });
-    },
-    [canVerdict, save],
-  );
-
-  // A note field that goes away (the selection moved on) saves what was typed in it, when it can be saved alone.
-  const shown = useRef<number[]>([]);
-  useEffect(() => {
-    const now = [state.selectedId, judged?.id ?? null].filter((id): id is number => id !== null);
-    for (const id of shown.current) if (!now.includes(id)) commitNote(id, "blur");
-    shown.current = now;
-  }, [state.selectedId, judged?.id, commitNote]);
+  const { giveVerdict, commitNote } = useReviewSaves({ state, stateRef, dispatch, jumpRef, enabled: canVerdict && !active, setVideo });
 
   const noteView = (event: PolypEvent): NoteView => {
     const saveState = state.saves[event.id];
@@ -321,28 +201,7 @@ function VideoReview({ videoId }: { videoId: number }) {
 
   return (
     <section className="review">
-      <div className="review-head">
-        <nav className="crumbs" data-testid="video-crumbs" aria-label="Breadcrumb">
-          <Link to="/app/">Studies</Link> / <Link to={`/app/studies/${v.study}`}>{v.patient_pseudo_id ? `Patient ${v.patient_pseudo_id}` : "Study"}</Link> /
-        </nav>
-        <h1 className="ellipsis" title={v.original_name} data-testid="video-title">
-          {v.original_name}
-        </h1>
-        <VideoStatusBadge status={v.status} />
-        <span className="small muted">
-          {formatTime(v.duration_s)} · {fps.toFixed(2)} fps · {v.width}×{v.height}
-          {v.model_version && <> · model {v.model_version}</>}
-        </span>
-        <span className="spacer" />
-        {reprocess && (
-          <button type="button" onClick={reprocess} data-testid="reprocess-video" title="Run the active model over every frame again">
-            Reprocess with the active model
-          </button>
-        )}
-        <button type="button" className="link" onClick={() => setHelp(true)} data-testid="shortcuts-button">
-          Shortcuts <kbd>?</kbd>
-        </button>
-      </div>
+      <ReviewHeader video={v} fps={fps} onReprocess={reprocess} onHelp={() => setHelp(true)} />
 
       {active && <ProcessingBar progress={shownProgress} connected={live.connected} onCancel={cancel} />}
       {live.notVisible && <ErrorBanner error="This video is no longer visible to you." />}
@@ -369,69 +228,23 @@ function VideoReview({ videoId }: { videoId: number }) {
             onFrame={onFrame}
             onPlayingChange={setPlaying}
           />
-          <div className="controls">
-            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(-1)} title="Back one frame (, or ←)" aria-label="Back one frame">
-              ‹
-            </button>
-            <button
-              type="button"
-              className="play"
-              data-testid="play-toggle"
-              onMouseDown={(e) => e.preventDefault()}
-              onClick={() => player.current?.togglePlay()}
-              title="Play / pause (Space)"
-            >
-              {playing ? "❚❚" : "▶︎"}
-            </button>
-            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => player.current?.step(1)} title="Forward one frame (. or →)" aria-label="Forward one frame">
-              ›
-            </button>
-            <span className="frame-readout">
-              <strong data-testid="frame-time">{formatTime(frame / fps)}</strong>
-              <span className="muted"> / {formatTime(v.duration_s)}</span>
-              <span className="muted small">
-                {" "}
-                · frame <span data-testid="frame-index">{frame}</span> of {Math.max(0, frameCount - 1)}
-              </span>
-            </span>
-            <span className="spacer" />
-            <label className="toggle" title="Mask overlay (O)">
-              <input type="checkbox" data-testid="overlay-toggle" checked={overlay} onChange={(e) => setOverlay(e.target.checked)} />
-              Mask <kbd>O</kbd>
-            </label>
-            <label className="toggle" title="Draw only the mask's outline, so the mucosa under it stays visible (L)">
-              <input
-                type="checkbox"
-                data-testid="overlay-outline"
-                checked={overlayMode === "outline"}
-                disabled={!overlay}
-                onChange={(e) => setOverlayMode(e.target.checked ? "outline" : "fill")}
-              />
-              Outline <kbd>L</kbd>
-            </label>
-            <input
-              type="range"
-              data-testid="overlay-opacity"
-              min={0.1}
-              max={1}
-              step={0.05}
-              value={opacity}
-              onChange={(e) => setOpacity(Number(e.target.value))}
-              aria-label="Overlay opacity"
-              title={overlayMode === "outline" ? "The outline is drawn opaque; the opacity is the filled mask's" : "Overlay opacity"}
-              disabled={!overlay || overlayMode === "outline"}
-            />
-            <label className="toggle" title="Where N / P land in an event">
-              N/P to
-              <select data-testid="jump-mode" value={jump} onChange={(e) => setJump(e.target.value as JumpTarget)}>
-                <option value="start">start</option>
-                <option value="peak">peak</option>
-              </select>
-            </label>
-            <Link data-testid="edit-frame-link" to={`/app/videos/${videoId}/frames/${frame}/edit`} title="Correct the mask of this frame (E)">
-              Correct mask of this frame
-            </Link>
-          </div>
+          <PlayerControls
+            player={player}
+            videoId={videoId}
+            playing={playing}
+            frame={frame}
+            frameCount={frameCount}
+            fps={fps}
+            durationS={v.duration_s}
+            overlay={overlay}
+            onOverlay={setOverlay}
+            overlayMode={overlayMode}
+            onOverlayMode={setOverlayMode}
+            opacity={opacity}
+            onOpacity={setOpacity}
+            jump={jump}
+            onJump={setJump}
+          />
           <TimelineStrip
             data={strip}
             frameCount={frameCount}
