@@ -36,7 +36,7 @@ FLOW_SIDE = 320
 SOFT_PX = 1.0
 # Stop rules (chosen on CVC-ColonDB clips, see the README's measurement):
 SCENE_CHANGE_CORR = 0.5   # HSV histogram correlation between neighbours below this: another scene
-MIN_CONSISTENCY = 0.3     # share of mask pixels whose forward-backward flow error is under CONSISTENT_PX
+MIN_CONSISTENCY = 0.5     # share of mask pixels whose forward-backward flow error is under CONSISTENT_PX
 CONSISTENT_PX = 3.0       # at FLOW_SIDE scale
 MIN_PRIOR_OVERLAP = 0.3   # IoU of the prior's local mask and the warped mask below this: ignore the prior
 
@@ -139,8 +139,7 @@ def propagate(
     walk = Walk()
     current = soft_mask(key_mask.astype(bool))
     prev_gray, prev_hist = flow.gray(frames[0]), _histogram(frames[0]) if config.check_scene else None
-    reach = _disk(config.reach_px)
-    anchor = _disk(config.anchor_px)
+    reach, anchor = config.reach_px, config.anchor_px
     for step in range(1, len(frames)):
         if step > config.max_frames:
             walk.stop_reason = "limit"
@@ -148,6 +147,11 @@ def propagate(
         frame = frames[step]
         if frame.shape[:2] != (h, w):
             raise ValueError(f"frame {step} is {frame.shape[1]}x{frame.shape[0]}, the keyframe {w}x{h}")
+        # Read per step, so a caller may compute priors lazily for the frames a walk reaches.
+        prior = priors[step] if priors is not None and step < len(priors) else None
+        if prior is not None and prior.shape != (h, w):
+            size = "x".join(str(n) for n in reversed(prior.shape))
+            raise ValueError(f"the prior of frame {step} is {size}, the frames {w}x{h}")
         if config.check_scene:
             hist = _histogram(frame)
             if cv2.compareHist(prev_hist, hist, cv2.HISTCMP_CORREL) < SCENE_CHANGE_CORR:
@@ -162,7 +166,6 @@ def propagate(
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         consistency = _consistency(back, fwd, flow.grid, small_warped >= 0.5)
         warped_mask = cv2.resize(small_warped, (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5
-        prior = priors[step] if priors is not None and step < len(priors) else None
         if warped_mask.any() and consistency >= MIN_CONSISTENCY or not config.check_consistency:
             # Back to full size, re-sharpened: resizing blurs the edge; the soft mask of the binary keeps it steady.
             current = _fuse(soft_mask(warped_mask), prior, reach, config.flow_weight)
@@ -185,10 +188,10 @@ def propagate(
     return walk
 
 
-def _fuse(warped: np.ndarray, prior: np.ndarray | None, reach: np.ndarray, flow_weight: float) -> np.ndarray:
+def _fuse(warped: np.ndarray, prior: np.ndarray | None, reach: int, flow_weight: float) -> np.ndarray:
     if prior is None:
         return warped
-    near = cv2.dilate((warped >= 0.5).astype(np.uint8), reach) > 0
+    near = _within(warped >= 0.5, reach)
     local = np.where(near, prior.astype(np.float32), 0.0)
     a, b = warped >= 0.5, local >= 0.5
     union = np.logical_or(a, b).sum()
@@ -197,17 +200,21 @@ def _fuse(warped: np.ndarray, prior: np.ndarray | None, reach: np.ndarray, flow_
     return (flow_weight * warped + (1.0 - flow_weight) * local).astype(np.float32)
 
 
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+def _within(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Pixels within `radius` of the mask (a dilation by a disk; one distance transform costs ~1 ms at 574x500
+    where a 129-pixel elliptical dilation cost ~35 ms)."""
+    if not mask.any():
+        return mask.astype(bool)
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= radius
 
 
-def _near(prior: np.ndarray, where: np.ndarray, disk: np.ndarray) -> np.ndarray | None:
+def _near(prior: np.ndarray, where: np.ndarray, radius: int) -> np.ndarray | None:
     """The prior's connected components that come within the disk of `where`, as a soft mask; None if none."""
     mask = (prior >= 0.5).astype(np.uint8)
     n, labels = cv2.connectedComponents(mask)
     if n <= 1:
         return None
-    near = cv2.dilate(where.astype(np.uint8), disk) > 0
+    near = _within(where, radius)
     hit = np.unique(labels[near & (mask > 0)])
     if hit.size == 0:
         return None

@@ -194,8 +194,6 @@ def test_wrong_shapes_raise_naming_the_sizes() -> None:
         propagate([], truth[0])
 
 
-@pytest.mark.xfail(strict=True, reason="propagate() does not check the priors' shapes: a (H, 1) prior broadcasts "
-                                       "silently, another size fails inside numpy (bug reported, not yet fixed)")
 def test_a_prior_of_the_wrong_size_raises_naming_the_sizes() -> None:
     frames, truth = _scene(1, (3, 1))
     with pytest.raises(ValueError, match=r"200x160"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -68,7 +69,7 @@ def _run(job: Propagation) -> None:
     first = min(bwd_first, end_bwd if end_bwd is not None else bwd_first)
     last = max(fwd_last, end_fwd if end_fwd is not None else fwd_last)
     frames = _decode(video, first, last)
-    priors = _priors(video, first, last)
+    priors = _Priors(video, first, last)
     h, w = video.height, video.width
 
     def mask_of(revision: MaskRevision) -> np.ndarray:
@@ -89,7 +90,7 @@ def _run(job: Propagation) -> None:
         step = 1 if stop >= start else -1
         idx = list(range(start, stop + step, step))
         config = PropagationConfig(max_frames=len(idx) - 1)
-        result = propagate([frames[i] for i in idx], key_mask, [priors.get(i) for i in idx], config, on_step=progress)
+        result = propagate([frames[i] for i in idx], key_mask, _Lazy(priors, idx), config, on_step=progress)
         done_before += len(result.soft)
         return result
 
@@ -180,7 +181,30 @@ def _decode(video: Video, first: int, last: int) -> dict[int, np.ndarray]:
     return out
 
 
-def _priors(video: Video, first: int, last: int) -> dict[int, np.ndarray]:
-    """The stored predictions of frames first..last as probability maps (workers store masks, not maps)."""
-    rows = FrameResult.objects.filter(video=video, index__gte=first, index__lte=last).values_list("index", "mask_rle")
-    return {i: prior_from_mask(rle.decode(text, video.height, video.width).astype(bool)) for i, text in rows}
+class _Priors:
+    """The stored predictions of frames first..last as probability maps (workers store masks, not maps), decoded
+    when a walk first reaches a frame: a walk that stops early costs nothing for the frames beyond."""
+
+    def __init__(self, video: Video, first: int, last: int) -> None:
+        rows = FrameResult.objects.filter(video=video, index__gte=first, index__lte=last).values_list("index",
+                                                                                                     "mask_rle")
+        self.texts, self.shape, self.maps = dict(rows), (video.height, video.width), {}
+
+    def get(self, index: int) -> np.ndarray | None:
+        if index not in self.maps:
+            text = self.texts.get(index)
+            self.maps[index] = None if text is None else prior_from_mask(rle.decode(text, *self.shape).astype(bool))
+        return self.maps[index]
+
+
+class _Lazy(Sequence):
+    """priors[step] of one walk, computed on first access."""
+
+    def __init__(self, priors: _Priors, indices: list[int]) -> None:
+        self.priors, self.indices = priors, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, step):  # type: ignore[override]
+        return self.priors.get(self.indices[step])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from celery import signature
 from django.db import IntegrityError, transaction
 
 from inference.metrics import image_metrics
 from webapp.accounts.models import User
 from webapp.annotations.models import MaskRevision, Propagation, RevisionKind, Verdict
 from webapp.annotations.selectors import MaskTarget, prediction_of, revisions_of
+from webapp.annotations.tasks import propagate as propagate_task
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, DomainError
@@ -105,7 +105,6 @@ def _conflict(current: MaskRevision | None) -> RevisionConflict:
 # what the README's timing measures; 250 caps a request at ten seconds of video, about 20 s of work on 2 cores.
 PROPAGATE_DEFAULT_FRAMES = 25
 PROPAGATE_MAX_FRAMES = 250
-PROPAGATE_TASK = "annotations.propagate"
 
 
 def propagation_request(
@@ -135,7 +134,9 @@ def propagation_request(
         audit_record(actor=user, action=Action.MASK_PROPAGATE, target=job,
                      detail={"video": video.pk, "frame": frame_index, "source": source.pk,
                              "forward": forward, "backward": backward})
-        transaction.on_commit(lambda: signature(PROPAGATE_TASK, kwargs={"propagation_id": job.pk}).delay())
+        # The task object, not a signature by name: the web process has not imported the tasks modules (a worker
+        # autodiscovers them), and a name it does not know goes to the broker even with CELERY_TASK_ALWAYS_EAGER.
+        transaction.on_commit(lambda: propagate_task.delay(propagation_id=job.pk))
     return job
 
 
