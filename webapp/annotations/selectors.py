@@ -11,7 +11,7 @@ from webapp.annotations.labels import ground_truth_of, labelled_targets, newest_
 from webapp.annotations.models import MaskRevision, Propagation, RevisionKind, Verdict, VerdictValue
 from webapp.annotations.targets import MaskTarget
 from webapp.annotations.temporal import temporal_inconsistency
-from webapp.studies.models import Mask, MaskSource, StillImage
+from webapp.studies.models import Mask, MaskSource, StillImage, StudyStatus
 from webapp.studies.selectors import image_get_visible, study_list_visible
 from webapp.videos.events import LOW_SCORE, frames_for
 from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
@@ -113,12 +113,15 @@ def event_get_visible(*, user: User, event_id: int) -> PolypEvent:
 
 
 def review_queue(*, user: User) -> QuerySet[PolypEvent]:
-    """Events of finished videos that nobody has judged yet, oldest video first, in video order."""
+    """Events of finished videos that nobody has judged yet, oldest video first, in video order. A closed
+    (signed-off) study's events are not in it: they cannot be judged any more, and the review page's "Next"
+    must not lead into a study that refuses every verdict."""
     judged = Verdict.objects.filter(event=OuterRef("pk"))
     return (
         PolypEvent.objects.filter(
             video__study__in=study_list_visible(user=user).values("id"), video__status=VideoStatus.DONE
         )
+        .exclude(video__study__status=StudyStatus.CLOSED)
         .exclude(Exists(judged))
         .select_related("video", "video__study__patient")
         .order_by("video__created_at", "video_id", "start_index")
