@@ -54,7 +54,7 @@ export function VerdictPanel(props: VerdictPanelProps) {
           status={justJudged.note.status}
           error={justJudged.note.error}
           judged
-          disabled={false}
+          disabled={blockedReason !== null}
           placeholder="Note on the verdict just given"
           onChange={justJudged.note.onChange}
           onCommit={justJudged.note.onCommit}

@@ -3,7 +3,7 @@
 // component loads data, performs the effects the state asks for (seeks, saves) and lays the pieces out.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { cancelVideo, getTimeline, getVideo, listEvents, reprocessVideo } from "../../api/client";
+import { cancelVideo, getStudy, getTimeline, getVideo, listEvents, reprocessVideo } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
 import type { PolypEvent } from "../../api/types";
 import type { OverlayMode } from "../../render/pixels";
@@ -83,7 +83,15 @@ function VideoReview({ videoId }: { videoId: number }) {
   const framesKnown = Math.max(framesDone, live.progress?.framesDone ?? 0);
   const masks = useMaskCache(videoId, frameCount, framesKnown);
 
-  const { giveVerdict, commitNote } = useReviewSaves({ state, stateRef, dispatch, jumpRef, enabled: canVerdict && !active, setVideo });
+  // A signed-off study refuses verdicts (409 study_closed): say so before anyone tries.
+  const studyId = v?.study ?? null;
+  const study = useApi((signal) => (studyId === null ? Promise.resolve(null) : getStudy(studyId, signal)), [studyId]);
+  const blockedReason = active
+    ? "Verdicts open when processing has finished."
+    : study.data?.status === "closed"
+      ? "This study is signed off (closed): its verdicts are locked. An admin can reopen it."
+      : null;
+  const { giveVerdict, commitNote } = useReviewSaves({ state, stateRef, dispatch, jumpRef, enabled: canVerdict && blockedReason === null, setVideo });
 
   const noteView = (event: PolypEvent): NoteView => {
     const saveState = state.saves[event.id];
@@ -272,7 +280,7 @@ function VideoReview({ videoId }: { videoId: number }) {
             total={state.events.length}
             fps={fps}
             canVerdict={canVerdict}
-            blockedReason={active ? "Verdicts open when processing has finished." : null}
+            blockedReason={blockedReason}
             saving={selected !== null && isSaving(state, selected.id)}
             note={selected && canVerdict ? noteView(selected) : null}
             onVerdict={giveVerdict}
