@@ -183,8 +183,8 @@ export const TimelineStrip = memo(function TimelineStrip(props: TimelineStripPro
       />
       <canvas ref={headCanvas} className="timeline-head" style={{ height: HEIGHT }} aria-hidden />
       {hover && (
-        <div className="timeline-tip" style={{ left: Math.min(Math.max(0, hover.x - 60), Math.max(0, cssWidth - 120)) }}>
-          #{hover.frame} · {formatTime(hover.frame / Math.max(1, fps))} · score {formatScore(hoverScore === undefined || Number.isNaN(hoverScore) ? null : hoverScore)}
+        <div className="timeline-tip" style={{ left: Math.min(Math.max(0, hover.x - 70), Math.max(0, cssWidth - 140)) }}>
+          {formatTime(hover.frame / Math.max(1, fps))} · score {formatScore(hoverScore === undefined || Number.isNaN(hoverScore) ? null : hoverScore)} · #{hover.frame}
         </div>
       )}
     </div>
