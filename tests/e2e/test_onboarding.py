@@ -7,9 +7,11 @@ CSV streams) and Chromium."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
 from tests.webapp.accounts.factories import PASSWORD, make_user
 from webapp.accounts.models import Role, User
@@ -152,7 +154,16 @@ def test_an_admin_onboards_an_annotator_and_reads_the_audit_log(live_app, browse
         ("site-admin", "user_create", "accounts.user")] * 2
     assert '"username": "ann-onboarded"' in exported[1]["detail"]
 
-    # The role change is in the log too, and the whole log pages.
+    # Dates: today (UTC, as the page says) keeps them; an end before the start is explained, not sent.
+    today = timezone.now().date()
+    admin.get_by_test_id("audit-filter-date-from").fill(today.isoformat())
+    admin.wait_for_url(f"**date_from={today.isoformat()}")
+    admin.locator("[data-testid=audit-count][data-count='2']").wait_for()
+    admin.get_by_test_id("audit-filter-date-to").fill((today - dt.timedelta(days=1)).isoformat())
+    assert "before the start" in admin.get_by_role("alert").inner_text()
+    assert admin.get_by_test_id("audit-export").get_attribute("aria-disabled") == "true"
+
+    # The role change is in the log too.
     admin.get_by_test_id("audit-clear").click()
     admin.get_by_test_id("audit-filter-action").select_option("user_role")
     admin.locator("[data-testid=audit-row][data-action=user_role]").first.wait_for()

@@ -164,6 +164,7 @@ class Invite:
     expires_at: datetime
 
 
+@transaction.atomic
 def user_invite_make(*, actor: User, user_id: int) -> Invite:
     """A one-time set-password link's parts (Django's password-reset token: it dies once the password is set
     or the user logs in, and after PASSWORD_RESET_TIMEOUT). The link itself is never stored or logged."""
