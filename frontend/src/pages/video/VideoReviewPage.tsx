@@ -180,7 +180,12 @@ function VideoReview({ videoId }: { videoId: number }) {
     ],
     [state.events, newLiveEvents],
   );
-  const unsavedNotes = useMemo(() => new Set(state.events.filter((e) => hasUnsavedNote(state, e)).map((e) => e.id)), [state]);
+  // Not on every frame of playback: the event list re-renders only when its rows change.
+  const { events: reviewEvents, drafts } = state;
+  const unsavedNotes = useMemo(
+    () => new Set(reviewEvents.filter((e) => hasUnsavedNote({ drafts }, e)).map((e) => e.id)),
+    [reviewEvents, drafts],
+  );
 
   if (video.error) return <ErrorBanner error={video.error} onRetry={video.reload} />;
   if (!v) return <Loading what="video" />;

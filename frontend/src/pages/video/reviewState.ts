@@ -152,7 +152,7 @@ export function noteText(state: ReviewState, event: PolypEvent): string {
 }
 
 /** Typed and different from the saved note. */
-export function hasUnsavedNote(state: ReviewState, event: PolypEvent): boolean {
+export function hasUnsavedNote(state: Pick<ReviewState, "drafts">, event: PolypEvent): boolean {
   const draft = state.drafts[event.id];
   return draft !== undefined && draft.trim() !== (event.verdict?.note ?? "").trim();
 }
