@@ -12,10 +12,8 @@ from webapp.audit.services import audit_record
 from webapp.errors import Conflict, DomainError, Forbidden
 from webapp.studies.models import Patient, Study, StudyStatus
 
-# Audit actions of this app that webapp.audit.models.Action does not list yet (its choices are not enforced by
-# the database; adding them there needs a migration of the audit app, left to its owner).
-STUDY_MEMBERS = "study_members"
-IMAGE_UPLOAD = "image_upload"
+STUDY_MEMBERS = Action.STUDY_MEMBERS
+IMAGE_UPLOAD = Action.IMAGE_UPLOAD
 
 # The roles a study is assigned to: admins see every study already, so assigning one would change nothing.
 MEMBER_ROLES = (Role.GASTROENTEROLOGIST, Role.ANNOTATOR)

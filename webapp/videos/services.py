@@ -191,8 +191,7 @@ def video_cancel(*, video: Video, user: User) -> Video:
     return video
 
 
-# An audit action webapp.audit.models.Action does not list yet (adding it there needs an audit migration).
-VIDEO_RESUME = "video_resume"
+VIDEO_RESUME = Action.VIDEO_RESUME
 
 
 def video_resume(*, video: Video, user: User) -> Video:

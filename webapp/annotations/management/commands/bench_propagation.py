@@ -58,8 +58,9 @@ from webapp.accounts.models import Role, User
 from webapp.accounts.services import user_create
 from webapp.annotations.models import Propagation, PropagationStatus, RevisionKind
 from webapp.annotations.selectors import revisions_of
-from webapp.annotations.services import PROPAGATE_TASK, mask_revision_create, propagation_request
+from webapp.annotations.services import mask_revision_create, propagation_request
 from webapp.annotations.targets import MaskTarget
+from webapp.annotations.tasks import propagate as propagate_task
 from webapp.studies.services import study_create
 from webapp.videos import rle
 from webapp.videos.models import FrameResult, Video, VideoStatus
@@ -159,7 +160,7 @@ class Command(BaseCommand):
 
     def _propagate(self, clip: _Clip, user: User, forward: int, key: int = 0) -> tuple[Propagation, float, float]:
         """(the finished job, the task's wall seconds, the request's wall seconds including the eager task)."""
-        with _task_timer(PROPAGATE_TASK) as timer:
+        with _task_timer(propagate_task.name) as timer:
             t0 = time.perf_counter()
             job = propagation_request(video_id=clip.video.pk, frame_index=key, user=user, forward=forward, backward=0)
             request_s = time.perf_counter() - t0
