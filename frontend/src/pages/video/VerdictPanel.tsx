@@ -44,7 +44,10 @@ export function VerdictPanel(props: VerdictPanelProps) {
     <div className="just-judged" data-testid="just-judged" data-event-id={justJudged.event.id}>
       <div className="small">
         <span className="ok">✓</span> Event {justJudged.index + 1}: <strong>{VERDICT_LABELS[justJudged.event.verdict.value]}</strong> saved
-        <span className="muted"> · {formatTime(justJudged.event.start_s)}</span>
+        <span className="muted">
+          {" "}
+          ({formatTime(justJudged.event.start_s)} – {formatTime(justJudged.event.end_s)})
+        </span>
       </div>
       {canVerdict && (
         <NoteField
