@@ -180,6 +180,11 @@ export interface UploadHandle<T> {
  * onProgress gets the fraction sent, 0..1.
  */
 export function uploadFile<T>(path: string, field: string, file: File, onProgress: (fraction: number) => void): UploadHandle<T> {
+  return uploadFiles<T>(path, field, [file], onProgress);
+}
+
+/** uploadFile for several files in one request, each under the same form field. */
+export function uploadFiles<T>(path: string, field: string, files: readonly File[], onProgress: (fraction: number) => void): UploadHandle<T> {
   const xhr = new XMLHttpRequest();
   const done = new Promise<T>((resolve, reject) => {
     xhr.open("POST", path);
@@ -208,7 +213,7 @@ export function uploadFile<T>(path: string, field: string, file: File, onProgres
     xhr.onerror = () => reject(new ApiError(0, fallbackDetail(0)));
     xhr.onabort = () => reject(new ApiError(0, "Upload cancelled.", "aborted"));
     const form = new FormData();
-    form.append(field, file);
+    for (const file of files) form.append(field, file);
     xhr.send(form);
   });
   return { done, abort: () => xhr.abort() };

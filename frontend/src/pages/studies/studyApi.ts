@@ -1,6 +1,6 @@
 // The study endpoints this folder and the report page add (frontend/API.md, "Studies"): members, still images
 // added to a study, the Kvasir-SEG import, exports, resuming a cancelled video, the sign-off report.
-import { ApiError, csrfToken, errorCode, errorDetail, get, post, query, request, uploadFile, type UploadHandle } from "../../api/http";
+import { get, post, query, request, uploadFile, uploadFiles, type UploadHandle } from "../../api/http";
 import type { NewStudy, Role, StillImage, Study, StudyStatus, VerdictValue, Video, VideoStatus } from "../../api/types";
 
 export interface Member {
@@ -34,35 +34,11 @@ export const resumeVideo = (id: number): Promise<Video> => post(`/api/videos/${i
 export const getStudyReport = (id: number, signal?: AbortSignal): Promise<StudyReport> => get(`/api/studies/${id}/report/`, signal);
 
 /** Several files in one multipart request (field `files`), with the upload's progress (fetch cannot report it). */
-export function uploadStudyImages(studyId: number, files: readonly File[], onProgress: (fraction: number) => void): UploadHandle<{ images: StillImage[] }> {
-  const xhr = new XMLHttpRequest();
-  const done = new Promise<{ images: StillImage[] }>((resolve, reject) => {
-    xhr.open("POST", `/api/studies/${studyId}/images/`);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader("Accept", "application/json");
-    const token = csrfToken();
-    if (token) xhr.setRequestHeader("X-CSRFToken", token);
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
-    };
-    xhr.onload = () => {
-      let body: unknown = null;
-      try {
-        body = xhr.responseText ? (JSON.parse(xhr.responseText) as unknown) : null;
-      } catch {
-        body = null;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as { images: StillImage[] });
-      else reject(new ApiError(xhr.status, errorDetail(xhr.status, body), errorCode(body), body));
-    };
-    xhr.onerror = () => reject(new ApiError(0, "The server could not be reached."));
-    xhr.onabort = () => reject(new ApiError(0, "Upload cancelled.", "aborted"));
-    const form = new FormData();
-    for (const file of files) form.append("files", file);
-    xhr.send(form);
-  });
-  return { done, abort: () => xhr.abort() };
-}
+export const uploadStudyImages = (
+  studyId: number,
+  files: readonly File[],
+  onProgress: (fraction: number) => void,
+): UploadHandle<{ images: StillImage[] }> => uploadFiles(`/api/studies/${studyId}/images/`, "files", files, onProgress);
 
 // The sign-off report (GET /api/studies/{id}/report/).
 export interface ReportVerdict {

@@ -48,7 +48,6 @@ from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.test.utils import override_settings
 
 from inference.data import read_mask
@@ -61,6 +60,7 @@ from webapp.annotations.selectors import revisions_of
 from webapp.annotations.services import mask_revision_create, propagation_request
 from webapp.annotations.targets import MaskTarget
 from webapp.annotations.tasks import propagate as propagate_task
+from webapp.benchdb import fresh_database
 from webapp.studies.services import study_create
 from webapp.videos import rle
 from webapp.videos.models import FrameResult, Video, VideoStatus
@@ -105,7 +105,7 @@ class Command(BaseCommand):
         truth = _truth(colondb)
         began, load_before = time.monotonic(), os.getloadavg()
         with tempfile.TemporaryDirectory(prefix="bench-propagation-") as tmp, \
-                (nullcontext() if in_place else _fresh_database()), _eager_celery(), \
+                (nullcontext() if in_place else fresh_database("bench_propagation")), _eager_celery(), \
                 override_settings(MEDIA_ROOT=str(Path(tmp) / "media"), CHECKPOINT_CACHE_DIR=Path(tmp) / "ckpt"):
             user = user_create(username=f"bench-propagation-{secrets.token_hex(3)}",
                                password=secrets.token_urlsafe(16), role=Role.ANNOTATOR)
@@ -275,23 +275,6 @@ def _task_timer(name: str):
     finally:
         task_prerun.disconnect(before)
         task_postrun.disconnect(after)
-
-
-@contextmanager
-def _fresh_database():
-    """A new, migrated PostgreSQL database beside the configured one (Django's test-database machinery under a
-    name of its own; as bench_loop's), dropped afterwards."""
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    test = connection.settings_dict.setdefault("TEST", {})
-    old_test_name = test.get("NAME")
-    test["NAME"] = f"polypscope_bench_propagation_{os.getpid()}"
-    creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield
-    finally:
-        creation.destroy_test_db(old_name, verbosity=0)
-        test["NAME"] = old_test_name
 
 
 @contextmanager

@@ -39,7 +39,6 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
@@ -49,6 +48,7 @@ from inference.engine import Engine
 from inference.runtime import cpu_has_fast_bf16
 from webapp.accounts.models import Role
 from webapp.accounts.services import user_create
+from webapp.benchdb import fresh_database
 from webapp.mlops.engines import checkpoint_file
 from webapp.mlops.models import ModelVersion, TrainingRun
 from webapp.mlops.services import model_version_ensure_active
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         overrides = {k: options[k] for k in ("epochs", "lr", "size", "batch_size", "replay_ratio")
                      if options[k] is not None}
         began = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp, _fresh_database(), _eager_celery():
+        with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp, fresh_database("bench_loop"), _eager_celery():
             extra = {} if gate_base_limit is None else {"GATE_BASE_TEST_LIMIT": gate_base_limit}
             with override_settings(MEDIA_ROOT=str(Path(tmp) / "media"), CHECKPOINT_CACHE_DIR=Path(tmp) / "ckpt",
                                    TRAINING_WORK_DIR=Path(tmp) / "training", TRAINING_BASE_DATASET=str(kvasir),
@@ -224,23 +224,6 @@ class Command(BaseCommand):
             "video_processing_seconds": round(processing_s, 1),
             "_paths": (checkpoint_file(shipped), checkpoint_file(candidate)),
         }
-
-
-@contextmanager
-def _fresh_database():
-    """A new, migrated PostgreSQL database beside the configured one (Django's test-database machinery under a
-    name of its own, so pytest's test database is never touched), dropped afterwards."""
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    test = connection.settings_dict.setdefault("TEST", {})
-    old_test_name = test.get("NAME")
-    test["NAME"] = f"polypscope_bench_loop_{os.getpid()}"
-    creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield
-    finally:
-        creation.destroy_test_db(old_name, verbosity=0)
-        test["NAME"] = old_test_name
 
 
 @contextmanager
