@@ -33,7 +33,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import secrets
 import sys
 import tempfile
@@ -52,7 +51,6 @@ from django.test.utils import override_settings
 
 from inference.data import read_mask
 from inference.metrics import image_metrics
-from inference.runtime import cpu_has_fast_bf16
 from webapp.accounts.models import Role, User
 from webapp.accounts.services import user_create
 from webapp.annotations.models import Propagation, PropagationStatus, RevisionKind
@@ -60,7 +58,7 @@ from webapp.annotations.selectors import revisions_of
 from webapp.annotations.services import mask_revision_create, propagation_request
 from webapp.annotations.targets import MaskTarget
 from webapp.annotations.tasks import propagate as propagate_task
-from webapp.benchdb import fresh_database
+from webapp.benchmarks import fresh_database, machine_facts
 from webapp.studies.services import study_create
 from webapp.videos import rle
 from webapp.videos.models import FrameResult, Video, VideoStatus
@@ -122,7 +120,8 @@ class Command(BaseCommand):
             model = clips[next(iter(clips))].model_version if clips else None
         out = _report(rows, timings, frames, timing_frames, model)
         out["seconds"] = round(time.monotonic() - began, 1)
-        out["machine"] = _machine(load_before, os.getloadavg())
+        out["machine"] = {**machine_facts(), "load_before": [round(x, 2) for x in load_before],
+                          "load_after": [round(x, 2) for x in os.getloadavg()]}
         if options["json"]:
             self.stdout.write(_dumps(out))
         else:
@@ -401,20 +400,3 @@ def _dumps(out: dict) -> str:
         return value
 
     return json.dumps(rounded(out), indent=2)
-
-
-def _machine(load_before: tuple[float, ...], load_after: tuple[float, ...]) -> dict:
-    import torch
-
-    cpu, flags = platform.processor() or "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu in ("unknown", "x86_64", ""):
-                cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "avx512f": "avx512f" in flags, "avx2": "avx2" in flags, "native_bf16": cpu_has_fast_bf16(),
-            "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after]}

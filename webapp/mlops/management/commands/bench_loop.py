@@ -25,8 +25,6 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
-import platform
 import secrets
 import sys
 import tempfile
@@ -45,10 +43,9 @@ from rest_framework.test import APIClient
 from inference.compare import per_image_scores
 from inference.data import DEFAULT_SPLIT_FILE, Sample, dedupe, list_samples, read_mask, select
 from inference.engine import Engine
-from inference.runtime import cpu_has_fast_bf16
 from webapp.accounts.models import Role
 from webapp.accounts.services import user_create
-from webapp.benchdb import fresh_database
+from webapp.benchmarks import fresh_database, machine_facts
 from webapp.mlops.engines import checkpoint_file
 from webapp.mlops.models import ModelVersion, TrainingRun
 from webapp.mlops.services import model_version_ensure_active
@@ -125,7 +122,7 @@ class Command(BaseCommand):
             **result,
             "scoring_seconds": round(score_s, 1),
             "total_seconds": round(time.monotonic() - began, 1),
-            "machine": _machine(),
+            "machine": machine_facts(),
         }
         self.stdout.write(json.dumps(out, indent=2))
         self.stdout.write(
@@ -277,21 +274,3 @@ def _rounded(value):
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
-
-
-def _machine() -> dict:
-    import torch
-
-    cpu, flags = platform.processor() or "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu in ("unknown", "x86_64", ""):
-                cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags,
-            "native_bf16": cpu_has_fast_bf16(),
-            "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"}
