@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { toApiError } from "../../api/useApi";
 import type { StillImage } from "../../api/types";
 import { formatBytes } from "../../timeline/format";
+import { FileButton } from "./FileButton";
 import { uploadStudyImages } from "./studyApi";
 
 type State =
@@ -15,7 +16,6 @@ type State =
 export function ImageUpload({ studyId, onAdded }: { studyId: number; onAdded: (images: StillImage[]) => void }) {
   const [state, setState] = useState<State>({ phase: "idle" });
   const abortRef = useRef<(() => void) | null>(null);
-  const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => () => abortRef.current?.(), []);
 
@@ -35,26 +35,13 @@ export function ImageUpload({ studyId, onAdded }: { studyId: number; onAdded: (i
         setState({ phase: "failed", message: toApiError(reason).detail });
       },
     );
-    if (inputRef.current) inputRef.current.value = "";
   };
 
   return (
     <div className="upload">
-      <label className={`button${state.phase === "sending" ? " disabled" : ""}`} title="JPEG or PNG images, or a Kvasir-SEG zip (images/ and masks/)">
-        Add images…
-        <input
-          ref={inputRef}
-          data-testid="image-upload-input"
-          type="file"
-          multiple
-          accept="image/jpeg,image/png,.jpg,.jpeg,.png,.zip,application/zip"
-          disabled={state.phase === "sending"}
-          onChange={(e) => {
-            const files = Array.from(e.target.files ?? []);
-            if (files.length > 0) start(files);
-          }}
-        />
-      </label>
+      <FileButton label="Add images…" testId="image-upload-input" multiple
+        accept="image/jpeg,image/png,.jpg,.jpeg,.png,.zip,application/zip" busy={state.phase === "sending"}
+        title="JPEG or PNG images, or a Kvasir-SEG zip (images/ and masks/)" onFiles={start} />
       {state.phase === "sending" && (
         <span className="upload-status">
           <progress data-testid="image-upload-progress" value={state.fraction} max={1} />

@@ -1,6 +1,7 @@
-import { useRef, useState } from "react";
+import { useState } from "react";
 import { toApiError } from "../../api/useApi";
 import type { Study } from "../../api/types";
+import { FileButton } from "./FileButton";
 import { importKvasirZip } from "./studyApi";
 
 type State = { phase: "idle" } | { phase: "sending"; name: string; fraction: number } | { phase: "failed"; message: string };
@@ -8,7 +9,6 @@ type State = { phase: "idle" } | { phase: "sending"; name: string; fraction: num
 /** Import a Kvasir-SEG zip as a new study (POST /api/studies/import/); on success the caller opens it. */
 export function KvasirImport({ onImported }: { onImported: (study: Study) => void }) {
   const [state, setState] = useState<State>({ phase: "idle" });
-  const inputRef = useRef<HTMLInputElement>(null);
 
   const start = (file: File) => {
     setState({ phase: "sending", name: file.name, fraction: 0 });
@@ -19,25 +19,13 @@ export function KvasirImport({ onImported }: { onImported: (study: Study) => voi
       },
       (reason: unknown) => setState({ phase: "failed", message: toApiError(reason).detail }),
     );
-    if (inputRef.current) inputRef.current.value = "";
   };
 
   return (
     <div className="upload">
-      <label className={`button${state.phase === "sending" ? " disabled" : ""}`} title="A Kvasir-SEG zip (images/, masks/) becomes a new study with ground truth">
-        Import Kvasir-SEG zip…
-        <input
-          ref={inputRef}
-          data-testid="import-input"
-          type="file"
-          accept=".zip,application/zip"
-          disabled={state.phase === "sending"}
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) start(file);
-          }}
-        />
-      </label>
+      <FileButton label="Import Kvasir-SEG zip…" testId="import-input" accept=".zip,application/zip"
+        busy={state.phase === "sending"} title="A Kvasir-SEG zip (images/, masks/) becomes a new study with ground truth"
+        onFiles={([file]) => file && start(file)} />
       {state.phase === "sending" && (
         <span className="upload-status">
           <progress data-testid="import-progress" value={state.fraction} max={1} />

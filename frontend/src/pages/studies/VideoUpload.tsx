@@ -3,6 +3,7 @@ import { uploadVideo } from "../../api/client";
 import { toApiError } from "../../api/useApi";
 import type { Video } from "../../api/types";
 import { formatBytes } from "../../timeline/format";
+import { FileButton } from "./FileButton";
 
 type UploadState =
   | { phase: "idle" }
@@ -14,7 +15,6 @@ type UploadState =
 export function VideoUpload({ studyId, onUploaded }: { studyId: number; onUploaded: (video: Video) => void }) {
   const [state, setState] = useState<UploadState>({ phase: "idle" });
   const abortRef = useRef<(() => void) | null>(null);
-  const inputRef = useRef<HTMLInputElement>(null);
 
   // Leaving mid-upload would throw the bytes sent so far away: ask first.
   useEffect(() => {
@@ -43,25 +43,12 @@ export function VideoUpload({ studyId, onUploaded }: { studyId: number; onUpload
         setState({ phase: "failed", name: file.name, message: toApiError(reason).detail });
       },
     );
-    if (inputRef.current) inputRef.current.value = "";
   };
 
   return (
     <div className="upload">
-      <label className={`button${state.phase === "sending" ? " disabled" : ""}`}>
-        Upload video…
-        <input
-          ref={inputRef}
-          data-testid="upload-input"
-          type="file"
-          accept="video/*,.mp4,.mov,.avi,.mkv,.webm,.mpg,.mpeg"
-          disabled={state.phase === "sending"}
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) start(file);
-          }}
-        />
-      </label>
+      <FileButton label="Upload video…" testId="upload-input" accept="video/*,.mp4,.mov,.avi,.mkv,.webm,.mpg,.mpeg"
+        busy={state.phase === "sending"} onFiles={([file]) => file && start(file)} />
       {state.phase === "sending" && (
         <span className="upload-status">
           <progress data-testid="upload-progress" value={state.fraction} max={1} />
