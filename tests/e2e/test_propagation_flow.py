@@ -108,6 +108,7 @@ def test_an_annotator_propagates_a_correction_and_accepts_the_proposals(live_app
         gi_page.keyboard.press("Control+s")
         time.sleep(0.5)
         assert gi_page.get_by_test_id("mask-editor").get_attribute("data-dirty") == "false"
+        assert not gi_page.get_by_test_id("brush-cursor").is_visible()  # a drag pans; no brush is offered
         assert gi_page.get_by_test_id("propagation-panel").count() == 0
         screenshot(gi_page, "23-editor-view-only")
         assert MaskRevision.objects.count() == before

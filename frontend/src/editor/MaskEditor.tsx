@@ -152,11 +152,12 @@ export function MaskEditor({ ref, ...props }: MaskEditorProps & { ref?: Ref<Mask
 
   useEffect(() => {
     const canvas = uiCanvas.current;
-    if (canvas === null || locked) return; // view only: the pointer draws nothing
+    if (canvas === null) return;
     return attachPointerInput({
       element: canvas,
       store,
       isSpaceDown: () => spaceDown.current,
+      panOnly: locked, // view only: drags pan, nothing is drawn
       onPointerDown: () => rootRef.current?.focus({ preventScroll: true }),
     });
   }, [store, spaceDown, locked]);

@@ -24,9 +24,11 @@ export interface PointerInputOptions {
   /** Called on pointerdown; the editor focuses itself there, because preventing pointerdown's
    * default also prevents the focus change a click would make (and keys go to the focused element). */
   readonly onPointerDown?: () => void;
+  /** A view-only editor: every drag pans (and the wheel zooms); nothing is drawn. */
+  readonly panOnly?: boolean;
 }
 
-export function attachPointerInput({ element, store, isSpaceDown, onPointerDown }: PointerInputOptions): () => void {
+export function attachPointerInput({ element, store, isSpaceDown, onPointerDown, panOnly = false }: PointerInputOptions): () => void {
   let box = element.getBoundingClientRect();
   const toScreen = (e: { clientX: number; clientY: number }): ScreenPoint =>
     screenPoint(e.clientX - box.left, e.clientY - box.top);
@@ -42,7 +44,7 @@ export function attachPointerInput({ element, store, isSpaceDown, onPointerDown 
       // synthetic events (tests, benchmarks) have no active pointer to capture
     }
     store.dispatch((s) =>
-      pointerDown(s, { point: toScreen(e), pointerId: e.pointerId, button: e.button, panModifier: isSpaceDown() }),
+      pointerDown(s, { point: toScreen(e), pointerId: e.pointerId, button: e.button, panModifier: panOnly || isSpaceDown() }),
     );
   };
 
@@ -67,7 +69,7 @@ export function attachPointerInput({ element, store, isSpaceDown, onPointerDown 
 
   const onDoubleClick = (e: MouseEvent): void => {
     e.preventDefault();
-    store.dispatch(doubleClick);
+    if (!panOnly) store.dispatch(doubleClick);
   };
 
   const onWheel = (e: WheelEvent): void => {
