@@ -81,9 +81,10 @@ class StudyDetailView(generics.RetrieveAPIView):
 
     @extend_schema(request=StudyUpdateSerializer, responses=StudyWithCountsSerializer)
     def patch(self, request: Request, study_id: int) -> Response:
+        study = self.get_object()  # 404 for a study the user may not see, whatever the body says
         data = StudyUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        study_set_status(study=self.get_object(), user=request.user, **data.validated_data)
+        study_set_status(study=study, user=request.user, **data.validated_data)
         return Response(StudyWithCountsSerializer(self.get_object()).data)
 
 
