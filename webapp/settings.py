@@ -19,6 +19,9 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB; enforced while the body streams in
                              (webapp/uploads.py)
     IMPORT_MAX_UNPACKED_BYTES / IMPORT_MAX_MEMBERS / IMPORT_MAX_RATIO  Kvasir zip import limits (4 GiB, 20000, 100)
+    LOGIN_THROTTLE_RATE      login attempts (token and session) per client address and username, default 10/min;
+                             over it: 429 (webapp/accounts/throttles.py). Counted in the cache (Redis, REDIS_URL)
+    TOKEN_TTL_HOURS          lifetime of an API token from POST /api/auth/token/, default 12 (then 401: log in again)
     POLYPSCOPE_ADMIN_PASSWORD  password for `manage.py ensure_admin`; empty: one is generated and printed
     POLYPSCOPE_CHECKPOINT    checkpoint registered as the first model version; empty: the shipped model
     INFERENCE_DEVICE         auto | cpu | cuda, default auto
@@ -26,6 +29,21 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
                              a minute on CPU)
     INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
     CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
+    CELERY_VISIBILITY_TIMEOUT_S  Redis redelivers an unacknowledged message after this long, default 4 h: only a
+                             backstop now (the video lease and the reconciler recover work; a redelivered copy of a
+                             message whose video is held does nothing)
+  Video work is leased (webapp/videos/leases.py): never stranded, never done twice.
+    VIDEO_LEASE_S            a worker renews its lease on a video every VIDEO_LEASE_S / 6 (5 s by default; and with
+                             every batch stored); a lease older than this, default 30, lets another worker take over
+    VIDEO_RECONCILE_S        Celery beat runs the reconciler `videos.recover_videos` this often, default 15: it
+                             re-enqueues videos whose lease expired and queued videos the broker no longer holds.
+                             A killed worker's video is queued again within VIDEO_LEASE_S + VIDEO_RECONCILE_S (45 s)
+    VIDEO_STALL_S            the heartbeat stops renewing when no batch was stored for this long, default 900 (a
+                             hung decoder gives its video up; compiling the model takes about a minute on CPU)
+    VIDEO_MAX_ATTEMPTS       claims of one video that ended without a clean hand-back (a killed worker, a database
+                             outage) before it is failed with the reason, default 5
+    VIDEO_TASK_MAX_RETRIES / VIDEO_RETRY_BACKOFF_S  a database error retries the task after backoff * 2**n s, default
+                             5 retries from 5 s (155 s in all); after the last one the video is handed back (queued)
     POLYPSCOPE_EMBEDDED      `make run`'s mode, default off: one process, no outside services. DATABASE_URL then
                              defaults to SQLite in <repo>/.data, the broker is in memory, the Celery worker
                              and the channel layer live in the web process (`manage.py run_embedded`).
@@ -130,6 +148,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "webapp.guards.NulQueryMiddleware",  # 400 for %00 in a query string, before any filter reaches PostgreSQL
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,6 +288,14 @@ IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100)
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Django's cache holds the login throttle's counts (webapp/accounts/throttles.py): shared by every web process
+# through Redis, or each process would grant its own allowance. Embedded: one process, its memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"} if EMBEDDED else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "polypscope",
+    }
+}
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -289,6 +316,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ROUTES = {
     "videos.process_video": {"queue": "gpu"},
     "videos.predict_images": {"queue": "gpu"},
+    # The video reconciler runs on an idle `gpu` worker: only a worker that is free can take the work it re-enqueues.
+    "videos.recover_videos": {"queue": "gpu"},
     # Mask propagation decodes a few seconds of video and runs optical flow: short, beside the videos.
     "annotations.propagate": {"queue": "gpu"},
     # Fine-tuning has its own queue and worker: a run takes minutes to hours and must never hold up videos.
@@ -297,14 +326,30 @@ CELERY_TASK_ROUTES = {
 }
 # One video at a time per worker process: a prefetched second video would wait behind the first.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A message not acknowledged within this time is handed to another worker (acks_late): longer than
-# the longest video takes to process (a 1-hour 25 fps video at 25 FPS on CPU takes an hour).
+# A message not acknowledged within this time is handed to another worker (acks_late). Only a backstop: a video's
+# lease decides who works on it, so a copy redelivered while its worker still runs finds the video held and does
+# nothing, and a dead worker's video is recovered by the reconciler within VIDEO_LEASE_S + VIDEO_RECONCILE_S,
+# long before this. Longer than the longest video takes (a 1-hour 25 fps video at 25 FPS on CPU takes an hour),
+# so live workers' messages are not copied around needlessly.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 4 * 3600)}
 
-# Celery beat (`celery -A webapp beat`): the reconciler re-enqueues fine-tuning runs whose worker died (their
-# lease expired), whatever became of their message (a broker restarted empty, a visibility timeout of hours).
+# Video leases (webapp/videos/leases.py). 30 s: renewed every 5 s, so six missed renewals in a row (a database
+# failover takes 10-30 s) before another worker may take over; with a 15 s reconciler a killed worker's video is
+# queued again within 45 s (the issue's target: resumed within 60 s).
+VIDEO_LEASE_S = env_float("VIDEO_LEASE_S", 30.0)
+VIDEO_RECONCILE_S = env_float("VIDEO_RECONCILE_S", 15.0)
+VIDEO_STALL_S = env_float("VIDEO_STALL_S", 900.0)
+VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 5)
+VIDEO_TASK_MAX_RETRIES = env_int("VIDEO_TASK_MAX_RETRIES", 5)
+VIDEO_RETRY_BACKOFF_S = env_float("VIDEO_RETRY_BACKOFF_S", 5.0)
+
+# Celery beat (`celery -A webapp beat`, one per deployment): the reconcilers re-enqueue work nobody holds: fine-tuning
+# runs and videos whose lease expired (a killed worker), and queued videos the broker lost (a Redis restarted empty).
+# A reconciler message expires after one interval: one that waited behind busy workers is dropped, not piled up.
 CELERY_BEAT_SCHEDULE = {
     "recover-training-runs": {"task": "mlops.recover_runs", "schedule": float(env_int("TRAINING_LEASE_S", 120))},
+    "recover-videos": {"task": "videos.recover_videos", "schedule": VIDEO_RECONCILE_S,
+                       "options": {"expires": VIDEO_RECONCILE_S}},
 }
 
 # Password of the `admin` user that `manage.py ensure_admin` creates; empty: generated and printed once.
@@ -355,10 +400,16 @@ _KVASIR = DEMO_DATASETS / "kvasir-seg"
 TRAINING_BASE_DATASET = env_str("TRAINING_BASE_DATASET", str(_KVASIR) if _KVASIR.is_dir() else "-")
 TRAINING_BASE_DATASET = "" if TRAINING_BASE_DATASET == "-" else TRAINING_BASE_DATASET
 
+# Logins per client address and username (DRF's rate syntax: N/s, N/min, N/hour): ten a minute lets a person
+# mistype a few times and stops password guessing (40 guesses in 9 s were let through before).
+LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
+# API tokens expire: a token copied into a script or leaked in a log stops working within a shift (12 h).
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated requests then get 401 with `WWW-Authenticate: Token`, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "webapp.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["webapp.accounts.permissions.HasAnyRole"],

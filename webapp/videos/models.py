@@ -40,6 +40,13 @@ class Video(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # One holder at a time (webapp/videos/leases.py): a worker claims the video with a fresh token and renews
+    # heartbeat_at every few seconds while it works; another may take it over only once the heartbeat is older than
+    # VIDEO_LEASE_S. While queued, heartbeat_at is when it was last handed back or re-enqueued.
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_holder = models.CharField(max_length=200, blank=True)  # host:pid of the worker, for people
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # claims that did not end in a clean hand-back
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,7 +8,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -31,12 +31,21 @@ from webapp.annotations.models import MaskRevision, Verdict
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, InvalidUpload, UploadTooLarge
+from webapp.leases import Heartbeat, new_token
 from webapp.mlops.engines import engine_for
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.models import Study
 from webapp.studies.services import study_lock_open
 from webapp.videos import rle
 from webapp.videos.events import HIGH_SCORE, Event, find_events_at
+from webapp.videos.leases import (
+    TooManyAttempts,
+    heartbeat_interval_s,
+    stop_requested,
+    video_claim,
+    video_release,
+    video_renew,
+)
 from webapp.videos.models import ACTIVE_STATUSES, FrameResult, PolypEvent, Video, VideoStatus
 from webapp.videos.prefetch import prefetched
 from webapp.videos.progress import broadcast
@@ -206,8 +215,8 @@ def video_resume(*, video: Video, user: User) -> Video:
         # The progress a cancelled run had stored (its last batch may be stored without being counted: the
         # conditional progress UPDATE no longer matched once the video was cancelled).
         video.frames_done = _next_index(video)
-        video.status, video.finished_at, video.error = VideoStatus.QUEUED, None, ""
-        video.save(update_fields=["status", "finished_at", "error", "frames_done"])
+        video.status, video.finished_at, video.error, video.attempts = VideoStatus.QUEUED, None, "", 0
+        video.save(update_fields=["status", "finished_at", "error", "frames_done", "attempts"])
         audit_record(actor=user, action=VIDEO_RESUME, target=video, detail={"from_frame": video.frames_done})
         transaction.on_commit(lambda: _enqueue(video.pk))
     broadcast(video.pk, _status_message(video))
@@ -232,8 +241,9 @@ def video_reprocess(*, video: Video, user: User) -> Video:
         FrameResult.objects.filter(video=video).delete()
         video.status, video.model_version, video.error = VideoStatus.QUEUED, None, ""
         video.frames_done, video.processing_fps, video.started_at, video.finished_at = 0, None, None, None
+        video.attempts = 0
         video.save(update_fields=["status", "model_version", "error", "frames_done", "processing_fps", "started_at",
-                                  "finished_at"])
+                                  "finished_at", "attempts"])
         audit_record(actor=user, action=Action.VIDEO_REPROCESS, target=video,
                      detail={"previous_model": previous.pk if previous else None, "model": active.pk})
         transaction.on_commit(lambda: _enqueue(video.pk))
@@ -271,66 +281,104 @@ def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[list[np.ndarra
         yield batch
 
 
-def video_fail(*, video_id: int, message: str) -> None:
+def video_fail(*, video_id: int, message: str, token: str | None = None) -> None:
+    """Fail a queued or processing video with a message; with `token`, only while no other worker holds it."""
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
         if video is None or video.status not in ACTIVE_STATUSES:
             return
+        if token is not None and video.lease_token not in ("", token):
+            return  # another worker took it over: its outcome is not ours to write
         video.status = VideoStatus.FAILED
         video.error = message[:2000]
         video.finished_at = timezone.now()
-        video.save(update_fields=["status", "error", "finished_at"])
+        video.lease_token = ""
+        video.save(update_fields=["status", "error", "finished_at", "lease_token"])
     broadcast(video_id, _status_message(video))
 
 
-def video_process(*, video_id: int) -> None:
-    """Run the active model over every frame not yet stored, then store the events.
-
-    Idempotent and resumable: frames are written with ignore_conflicts on (video, index), and a retry
-    starts after the last stored frame, so each frame is stored exactly once. The engine runs here while a
-    writer thread stores the batches before (webapp/videos/writer.py); an error of the writer is raised here.
-    """
+def video_hand_back(*, video_id: int, token: str, counted: bool) -> bool:
+    """Give a video this worker holds back to the queue and enqueue it again after commit (a warm shutdown between
+    batches; the last retry of a database error, `counted` toward VIDEO_MAX_ATTEMPTS). The next worker continues
+    after the last stored frame. False when it was not ours any more."""
     with transaction.atomic():
-        video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None or video.status not in ACTIVE_STATUSES:
-            return  # deleted, finished, failed or cancelled before a worker got to it
-        if video.model_version is None:  # a resumed video keeps the version it started with
-            video.model_version = model_version_ensure_active()
-        video.status = VideoStatus.PROCESSING
-        video.started_at = video.started_at or timezone.now()
-        video.save(update_fields=["status", "model_version", "started_at"])
+        if not video_release(video_id=video_id, token=token, counted=counted):
+            return False
+        transaction.on_commit(lambda: _enqueue(video_id))
+    video = Video.objects.filter(pk=video_id).first()
+    if video is not None:
+        broadcast(video_id, _status_message(video))
+    return True
+
+
+def video_process(*, video_id: int, token: str | None = None) -> None:
+    """Claim the video (webapp/videos/leases.py), run the active model over every frame not yet stored, then store
+    the events; or, on a warm shutdown, stop between batches and hand the video back.
+
+    Idempotent and resumable: frames are written with ignore_conflicts on (video, index) and only while this call
+    holds the lease, and a retry starts after the last stored frame, so each frame is stored exactly once, by one
+    worker. `token`: the lease token (the task passes the same one to its retries); a fresh one by default. The
+    engine runs here while a writer thread stores the batches before (webapp/videos/writer.py); an error of the
+    writer is raised here.
+    """
+    token = token or new_token()
     try:
-        engine = engine_for(video.model_version)  # before the download: a bad checkpoint fails at once
-        with media.local_copy(video.file.name) as path:  # remote storage: a download, removed afterwards
-            try:
-                _run_frames(video, engine, path)
-            except InputError as exc:  # its message names the local path; the user knows the stored name
-                raise InputError(str(exc).replace(str(path), video.file.name)) from exc
-    except (InputError, CheckpointError) as exc:
+        video = video_claim(video_id=video_id, token=token)
+    except TooManyAttempts as exc:
         video_fail(video_id=video_id, message=str(exc))
+        return
+    if video is None:
+        return  # held by another worker, or final
+    # A caller inside a transaction (tests) holds rows another connection cannot see: the batches renew the lease.
+    beat = None if connection.in_atomic_block else Heartbeat(
+        lambda: video_renew(video_id=video_id, token=token), interval_s=heartbeat_interval_s(),
+        stall_s=settings.VIDEO_STALL_S, name=f"video-{video_id}-lease")
+    try:
+        with beat or nullcontext():
+            engine = engine_for(video.model_version)  # before the download: a bad checkpoint fails at once
+            with media.local_copy(video.file.name) as path:  # remote storage: a download, removed afterwards
+                try:
+                    _run_frames(video, engine, path, token, beat)
+                except InputError as exc:  # its message names the local path; the user knows the stored name
+                    raise InputError(str(exc).replace(str(path), video.file.name)) from exc
+    except (InputError, CheckpointError) as exc:
+        video_fail(video_id=video_id, message=str(exc), token=token)
 
 
-def _run_frames(video: Video, engine: Engine, path: Path) -> None:
+def _run_frames(video: Video, engine: Engine, path: Path, token: str | None = None,
+                beat: Heartbeat | None = None) -> None:
     """The engine over the frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
     start = _next_index(video)
     scores = list(
         FrameResult.objects.filter(video=video, index__lt=start).order_by("index").values_list("score", flat=True)
     )
-    stored = StoredRun(video=video, scores=scores, began=time.monotonic())
+    log.info("video %s: processing from frame %s (attempt %s, lease %s)", video.pk, start, video.attempts,
+             (token or "")[:8])
+    stored = StoredRun(video=video, scores=scores, began=time.monotonic(), token=token, beat=beat)
     frames = prefetched(_frames_from(probe(path).frames(), start))  # decoding overlaps the engine
     index = start
+    interrupted = False
     with closing(frames), BackgroundWriter(stored.write, name=f"video-{video.pk}-writer") as writer:
         for batch in _batches(frames, engine.batch):
-            if writer.stopped:  # cancelled (or failed: leaving the block re-raises the writer's error)
+            if writer.stopped or (beat is not None and beat.lost.is_set()):
+                break  # cancelled or taken over (or failed: leaving the block re-raises the writer's error)
+            if stop_requested():  # warm shutdown: the batches computed so far are stored, the rest handed back
+                interrupted = True
                 break
             results = engine.predict_batch(batch, index)
             index += len(results)
             if not writer.put(results):
                 break
-    if stored.cancelled:
-        log.info("video %s: stopped at frame %s (no longer processing)", video.pk, video.frames_done)
+    if stored.cancelled or (beat is not None and beat.lost.is_set()):
+        log.info("video %s: stopped at frame %s (no longer processing, or no longer ours)", video.pk,
+                 video.frames_done)
         return
-    video_finish(video=video, scores=stored.scores, frames=index, rate=stored.rate)
+    if interrupted and token is not None:
+        handed = video_hand_back(video_id=video.pk, token=token, counted=False)
+        log.info("video %s: shutting down; %s at frame %s", video.pk,
+                 "handed back" if handed else "no longer ours", video.frames_done)
+        return
+    video_finish(video=video, scores=stored.scores, frames=index, rate=stored.rate, token=token)
 
 
 @dataclass
@@ -344,30 +392,45 @@ class StoredRun:
     processed: int = 0  # frames stored in this run
     rate: float = 0.0  # frames per second of the whole pipeline so far
     last_sent: float = 0.0
-    cancelled: bool = False
+    cancelled: bool = False  # no longer processing, or no longer ours
+    token: str | None = None  # the lease this run holds (None: no lease, bench_pipeline --storage-only)
+    beat: Heartbeat | None = None  # told of every stored batch (its stall guard)
 
     def write(self, results: list[EngineResult]) -> bool:
-        """Store one batch and record progress; False once the video is no longer processing."""
+        """Store one batch and record progress; False once the video is no longer processing, or no longer ours."""
         video = self.video
-        _store_results(video, results, video.fps or 0.0)
-        self.scores.extend(r.score for r in results)
-        self.processed += len(results)
         done = results[-1].index + 1
-        # One conditional UPDATE both records progress and notices a cancellation (it then matches no row),
-        # without overwriting the status another request just wrote.
-        alive = Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).update(frames_done=done)
-        video.frames_done = done
-        if not alive:
-            self.cancelled = True
-            return False
-        now = time.monotonic()
-        self.rate = self.processed / max(now - self.began, 1e-9)
-        if now - self.last_sent >= PROGRESS_INTERVAL_S:
-            self.last_sent = now
-            # From the stored frames only; stored as they are found, so the API lists them while the video
-            # is still processing.
-            events = find_events_at(self.scores, video.fps or 0.0)
-            _store_events(video, events)
+        events = None
+        with transaction.atomic():
+            # The row lock orders this write against a takeover (video_claim locks the row too): a holder whose
+            # token is gone stores nothing, so no frame is ever stored by two workers.
+            held = Video.objects.select_for_update().filter(pk=video.pk)
+            if self.token is not None:
+                held = held.filter(lease_token=self.token)
+            status = held.values_list("status", flat=True).first()
+            if status is None:
+                self.cancelled = True
+                return False
+            # A batch in flight when the video was cancelled is still stored (resume continues after it).
+            _store_results(video, results, video.fps or 0.0)
+            self.scores.extend(r.score for r in results)
+            self.processed += len(results)
+            video.frames_done = done
+            if status != VideoStatus.PROCESSING:
+                self.cancelled = True
+                return False
+            Video.objects.filter(pk=video.pk).update(frames_done=done, heartbeat_at=timezone.now())
+            now = time.monotonic()
+            self.rate = self.processed / max(now - self.began, 1e-9)
+            if now - self.last_sent >= PROGRESS_INTERVAL_S:
+                self.last_sent = now
+                # From the stored frames only; stored as they are found, so the API lists them while the video
+                # is still processing.
+                events = find_events_at(self.scores, video.fps or 0.0)
+                _store_events(video, events)
+        if self.beat is not None:
+            self.beat.progressed()
+        if events is not None:
             broadcast(video.pk, _status_message(video, events, self.rate))
         return True
 
@@ -447,13 +510,14 @@ def _store_events(video: Video, events: list[Event]) -> None:
         PolypEvent.objects.bulk_create(fresh)
 
 
-def video_finish(*, video: Video, scores: list[float], frames: int, rate: float) -> None:
-    """Mark a processing video done with its events, unless it was cancelled or failed meanwhile."""
+def video_finish(*, video: Video, scores: list[float], frames: int, rate: float, token: str | None = None) -> None:
+    """Mark a processing video done with its events, unless it was cancelled, failed or (with `token`) taken over
+    meanwhile."""
     fps = video.fps or 0.0
     events = find_events_at(scores, fps)
     with transaction.atomic():
         current = Video.objects.select_for_update().get(pk=video.pk)
-        if current.status != VideoStatus.PROCESSING:
+        if current.status != VideoStatus.PROCESSING or (token is not None and current.lease_token != token):
             return
         _store_events(current, events)
         current.status = VideoStatus.DONE
@@ -461,7 +525,9 @@ def video_finish(*, video: Video, scores: list[float], frames: int, rate: float)
         current.frame_count = frames  # what the decoder delivered is the truth
         current.processing_fps = rate or None
         current.finished_at = timezone.now()
-        current.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at"])
+        current.lease_token = ""
+        current.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at",
+                                    "lease_token"])
     broadcast(current.pk, _status_message(current, events, rate))
 
 

@@ -51,10 +51,10 @@ def test_events_are_stored_from_the_frame_scores(video):
 
 def test_a_retried_task_resumes_after_the_last_stored_frame(video):
     video_process(video_id=video.pk)
-    # Simulate a worker killed after 2 batches: frames 8.. lost, status still processing.
+    # Simulate a worker killed after 2 batches: frames 8.. lost, status still processing, its lease expired.
     FrameResult.objects.filter(video=video, index__gte=8).delete()
     FrameResult.objects.filter(video=video, index=0).update(score=0.123456)  # a marker the retry must not touch
-    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, frames_done=8)
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, frames_done=8, heartbeat_at=None)
     video_process(video_id=video.pk)
     assert list(FrameResult.objects.filter(video=video).order_by("index").values_list("index", flat=True)) == list(
         range(12)
@@ -228,13 +228,14 @@ def test_after_a_writer_failure_the_retried_task_stores_every_frame_exactly_once
     monkeypatch.setattr(services, "_store_results", connection_lost_after_the_third_insert)
     result = process_video.apply(args=[video.pk])  # eager: the task's autoretry runs the retry at once
     assert result.successful() and failed == [8]
-    # The failed attempt left frames 0..11 and progress 8, and did not fail the video; the retry resumed
-    # after the last stored frame, not after the recorded progress.
+    # The failed attempt left frames 0..7 and progress 8 (a batch's rows and its progress commit together, under
+    # the lease: the failed batch left nothing), and did not fail the video; the retry (same lease) resumed after
+    # the last stored frame.
     assert at_retry["video"] == {"status": VideoStatus.PROCESSING, "frames_done": 8}
-    assert [index for index, _ in at_retry["rows"]] == list(range(12)) and at_retry["first"] == 12
+    assert [index for index, _ in at_retry["rows"]] == list(range(8)) and at_retry["first"] == 8
     after = _stored(video)
     assert [index for index, _ in after] == list(range(20))  # each frame once, none missing
-    assert after[:12] == at_retry["rows"]  # the rows stored before the retry were kept, not written again
+    assert after[:8] == at_retry["rows"]  # the rows stored before the retry were kept, not written again
     video.refresh_from_db()
     assert video.status == VideoStatus.DONE and video.frames_done == video.frame_count == 20
     scores = list(FrameResult.objects.filter(video=video).order_by("index").values_list("score", flat=True))

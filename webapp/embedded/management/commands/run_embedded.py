@@ -30,7 +30,6 @@ from webapp.accounts.services import user_ensure_admin
 from webapp.celery import app as celery_app
 from webapp.embedded.demo import demo_study_ensure
 from webapp.mlops.services import model_version_ensure_active
-from webapp.videos.models import ACTIVE_STATUSES, Video
 
 # How long Ctrl+C waits for the video batch in progress (a batch of 16 frames takes about 2-4 s on two CPU
 # cores, README "Speed") before the process exits anyway; the video resumes on the next start.
@@ -77,10 +76,11 @@ class Command(BaseCommand):
         thread.start()
         from webapp.mlops.tasks import train_run
         from webapp.mlops.trainer import training_runs_unfinished
+        from webapp.videos.leases import videos_unfinished
         from webapp.videos.tasks import process_video
 
-        for video_id in Video.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True):
-            process_video.delay(video_id)  # resumes after its last stored frame
+        for video_id in videos_unfinished():
+            process_video.delay(video_id)  # the memory broker forgot it; resumes after its last stored frame
         for run_id in training_runs_unfinished():
             train_run.delay(run_id)  # the memory broker forgot it; resumes from its last epoch
 
@@ -106,6 +106,9 @@ class Command(BaseCommand):
         try:
             server.run()
         finally:
+            from webapp.videos.leases import request_stop
+
+            request_stop()  # the video in progress stops at its next batch and is handed back
             worker.stop(in_sighandler=False)
             thread.join(WORKER_STOP_TIMEOUT_S)
             self.stdout.write("stopped")
