@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.accounts.authentication import token_expired
 from webapp.accounts.models import Role, User
 from webapp.accounts.permissions import AdminWrites, IsAdminRole
 from webapp.accounts.selectors import user_get, user_list
@@ -44,13 +45,18 @@ from webapp.accounts.services import (
     user_invite_make,
     user_update,
 )
+from webapp.accounts.throttles import LoginRateThrottle
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 
 
 class TokenLoginView(APIView):
+    """POST username and password: the user's API token (a new one once the old one expired: TOKEN_TTL_HOURS).
+    429 after LOGIN_THROTTLE_RATE attempts (webapp.accounts.throttles)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
         request=AuthTokenSerializer,
@@ -63,6 +69,9 @@ class TokenLoginView(APIView):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
+        if token_expired(token):  # a fresh token; a parallel login may have made it first
+            Token.objects.filter(pk=token.pk).delete()
+            token, _ = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action=Action.LOGIN, target=user, detail={"via": "token"})
         return Response({"token": token.key, "role": role_of(user)})
 
@@ -77,6 +86,7 @@ class SessionView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = [SessionAuthentication]
+    throttle_classes = [LoginRateThrottle]  # POST only: the GET on every page load is not a login
 
     @extend_schema(responses=SessionUserSerializer)
     def get(self, request: Request) -> Response:

@@ -5,14 +5,18 @@ from __future__ import annotations
 from django.db import models
 from rest_framework.authtoken.models import Token
 
+from webapp.accounts.authentication import token_expired
 from webapp.accounts.models import Role, User
 
 _ADMIN = models.Q(role=Role.ADMIN) | models.Q(is_superuser=True)
 
 
 def user_get_by_token(*, token: str) -> User | None:
+    """The active user whose unexpired API token this is (the websocket's ?token=), else None."""
+    if not token or len(token) > 40 or "\x00" in token:  # keys are 40 characters; PostgreSQL refuses NUL
+        return None
     found = Token.objects.select_related("user").filter(key=token).first()
-    if found is None or not found.user.is_active:
+    if found is None or not found.user.is_active or token_expired(found):
         return None
     return found.user
 
