@@ -16,11 +16,11 @@ class VersionRefSerializer(serializers.ModelSerializer):
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
-    parent = VersionRefSerializer(read_only=True)
+    parent = VersionRefSerializer(read_only=True, allow_null=True)  # the shipped model has none
     card = serializers.SerializerMethodField()
     gate = serializers.SerializerMethodField()
     corrections = serializers.SerializerMethodField()
-    promoted_by = serializers.CharField(source="promoted_by.username", default=None, read_only=True)
+    promoted_by = serializers.CharField(source="promoted_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ModelVersion
