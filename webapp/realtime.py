@@ -12,7 +12,10 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 
-# Close codes (4000-4999 are the application's): the client should not retry these.
+# Close codes (4000-4999 are the application's): the client should not retry these. A socket is refused by
+# accepting it and closing it at once with one of them: a close before the handshake's accept is turned by the
+# server (daphne) into an HTTP 403 answer, which a browser reports as close code 1006, indistinguishable from
+# a network failure (so the review UI would reconnect forever instead of asking to log in).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
@@ -48,15 +51,20 @@ class GroupForwardConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not self.allowed(user):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         object_id = self.scope["url_route"]["kwargs"][self.url_kwarg]
         if not await database_sync_to_async(self.visible)(user, object_id):
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.refuse(CLOSE_NOT_FOUND)
             return
         self.group = self.group_name(object_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+
+    async def refuse(self, code: int) -> None:
+        """Accept, then close with `code` at once: the client sees the code (see CLOSE_UNAUTHENTICATED)."""
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         if self.group:

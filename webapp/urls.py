@@ -12,6 +12,7 @@ from webapp.accounts.api import (
     UserInviteView,
     UserListView,
 )
+from webapp.accounts.permissions import HasAnyRole
 from webapp.audit.api import AuditChoicesView, AuditEntryListView, AuditExportView
 from webapp.spa import spa_index
 
@@ -19,7 +20,8 @@ urlpatterns = [
     path("", spa_index, name="spa-root"),
     re_path(r"^app(?:/(?P<path>.*))?$", spa_index, name="spa"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema describes every endpoint: for people with a role, like the endpoints themselves.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[HasAnyRole]), name="schema"),
     path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("api/auth/session/", SessionView.as_view(), name="auth-session"),
     path("api/users/", UserListView.as_view(), name="user-list"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -53,6 +53,14 @@ from webapp.annotations.services import (
 from webapp.studies.selectors import study_get_visible
 from webapp.videos.selectors import video_get_visible
 
+# The 409 of a revision save: someone saved first (`conflict`, `current` their revision) or the frame is not
+# processed yet (`frame_not_processed`, `current` absent).
+RevisionConflictSerializer = inline_serializer("RevisionConflict", {
+    "detail": serializers.CharField(),
+    "code": serializers.ChoiceField(choices=["conflict", "frame_not_processed"]),
+    "current": RevisionSerializer(allow_null=True, required=False),
+})
+
 
 class FlexiblePagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -88,14 +96,15 @@ class ReviewQueueView(generics.ListAPIView):
         return events_with_verdicts(review_queue(user=self.request.user))
 
 
-class CorrectionQueueView(APIView):
-    permission_classes = [AnnotatorWrites]
+class CorrectionQueueView(generics.ListAPIView):
+    """Paginated like every list (a generic list view, so the schema says so too)."""
 
-    @extend_schema(responses=CorrectionItemSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        paginator = FlexiblePagination()
-        page = paginator.paginate_queryset(correction_queue(user=request.user), request, view=self)
-        return paginator.get_paginated_response(CorrectionItemSerializer(page, many=True).data)
+    permission_classes = [AnnotatorWrites]
+    serializer_class = CorrectionItemSerializer
+    pagination_class = FlexiblePagination
+
+    def get_queryset(self):
+        return correction_queue(user=self.request.user)
 
 
 class _TargetMixin:
@@ -125,7 +134,8 @@ class RevisionsView(_TargetMixin, APIView):
     def get(self, request: Request, **kwargs) -> Response:
         return Response(RevisionSerializer(revisions_of(target=self.target(request, **kwargs)), many=True).data)
 
-    @extend_schema(request=RevisionCreateSerializer, responses={201: RevisionSerializer, 409: RevisionSerializer})
+    @extend_schema(request=RevisionCreateSerializer,
+                   responses={201: RevisionSerializer, 409: RevisionConflictSerializer})
     def post(self, request: Request, **kwargs) -> Response:
         target = self.target(request, **kwargs)
         data = RevisionCreateSerializer(data=request.data)

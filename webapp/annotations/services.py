@@ -16,7 +16,11 @@ from webapp.errors import Conflict, DomainError
 from webapp.studies.models import StillImage
 from webapp.studies.services import study_lock_open
 from webapp.videos import rle
-from webapp.videos.models import PolypEvent, Video, VideoStatus
+from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
+
+
+class FrameNotProcessed(Conflict):
+    code = "frame_not_processed"
 
 
 class RevisionConflict(Conflict):
@@ -48,8 +52,15 @@ def mask_revision_create(
     """Save a person's mask as the target's new current revision.
 
     based_on_id: the revision the edit started from (None: the first revision). If another revision
-    was saved since, raises RevisionConflict carrying it, and nothing is written.
+    was saved since, raises RevisionConflict carrying it, and nothing is written. A video frame the worker
+    has not processed yet is refused (409 frame_not_processed): its prediction, the base of every edit and
+    of the correction's provenance, is not there yet.
     """
+    if target.video is not None and not FrameResult.objects.filter(video=target.video,
+                                                                   index=target.frame_index).exists():
+        video = target.video
+        raise FrameNotProcessed(f"frame {target.frame_index} is not processed yet: the video is {video.status}, "
+                                f"{video.frames_done} of {video.frame_count} frames done; correct it once it is")
     try:
         drawn = rle.decode(rle_text, target.height, target.width)
     except ValueError as exc:

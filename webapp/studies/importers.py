@@ -1,11 +1,12 @@
 """Import a Kvasir-SEG style folder or zip (images/, masks/ with the same stems, optionally a bboxes .json)
 as a study with ground truth.
 
-A zip is checked before anything is unpacked (member names, count, sizes and compression ratios from its
-headers) and again while unpacking (headers can lie: the bytes actually produced are counted against the
-same cap). It is unpacked into a temporary folder (under MEDIA_ROOT/tmp on local disk, else the machine's
-temporary folder: webapp.media.scratch_dir), imported like a folder, and the temporary folder is removed
-whatever happens. The images are stored through the default storage (local disk or an S3 bucket).
+A zip is checked before anything is unpacked (member names, count, sizes, each member's and the whole
+archive's compression ratio from its headers) and again while unpacking (headers can lie: the bytes actually
+produced are counted against the same cap). It is unpacked into a temporary folder (under MEDIA_ROOT/tmp on
+local disk, else the machine's temporary folder: webapp.media.scratch_dir), imported like a folder, and the
+temporary folder is removed whatever happens. The images are stored through the default storage (local disk or
+an S3 bucket).
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from webapp.videos import rle
 
 # Kvasir-SEG masks are JPEGs: compression blurs the 0/255 edge, so a pixel is polyp above mid-grey.
 MASK_THRESHOLD = 127
-# The compression-ratio check only applies to members above this size: a small member cannot unpack to
-# much, and the total cap bounds all of them anyway (a 1 KiB JSON of spaces compresses 100:1 harmlessly).
+# The compression-ratio check only applies to members (and archives) above this size: a small member cannot
+# unpack to much (a 1 KiB JSON of spaces compresses 100:1 harmlessly). Many small members can: 4,000 members of
+# 1 MiB of zeros (a 4.57 MB zip) unpacked 4.19 GB, under the total cap, so the whole archive's ratio is checked
+# too (Kvasir-SEG's JPEGs barely compress: its zip is about 1:1).
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 # Written by macOS's archiver beside every file; metadata, never part of the dataset.
 _JUNK_PREFIXES = ("__MACOSX/",)
@@ -186,7 +189,7 @@ def _plan(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath
     if len(members) > settings.IMPORT_MAX_MEMBERS:
         raise InvalidUpload(f"the zip has {len(members)} members; the limit is {settings.IMPORT_MAX_MEMBERS}")
     files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
-    total = 0
+    total = compressed = 0
     for info in members:
         path = _check_name(info.filename)
         if info.is_dir() or _is_junk(info.filename):
@@ -194,6 +197,7 @@ def _plan(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath
         if info.flag_bits & 0x1:
             raise InvalidUpload(f"zip member {info.filename!r} is encrypted; upload an unencrypted zip")
         total += info.file_size
+        compressed += info.compress_size
         if total > settings.IMPORT_MAX_UNPACKED_BYTES:
             raise InvalidUpload(f"zip bomb suspected: the members unpack to more than "
                                 f"{settings.IMPORT_MAX_UNPACKED_BYTES} bytes (the limit)")
@@ -202,6 +206,11 @@ def _plan(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath
             raise InvalidUpload(f"zip bomb suspected: member {info.filename!r} compresses {ratio:.0f}:1 "
                                 f"(the limit is {settings.IMPORT_MAX_RATIO}:1)")
         files.append((info, path))
+    ratio = total / max(compressed, 1)
+    if total > RATIO_CHECK_MIN_BYTES and ratio > settings.IMPORT_MAX_RATIO:
+        raise InvalidUpload(f"zip bomb suspected: the archive's {len(files)} files unpack to {total} bytes from "
+                            f"{compressed} ({ratio:.0f}:1; the limit is {settings.IMPORT_MAX_RATIO}:1 for the "
+                            f"whole archive)")
     root = _find_root([p for _, p in files])
     planned: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     for info, path in files:

@@ -15,6 +15,7 @@ from webapp.annotations.targets import MaskTarget
 from webapp.studies.importers import study_import_kvasir_zip
 from webapp.studies.models import StillImage
 from webapp.videos import rle
+from webapp.videos.services import video_process
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,7 @@ def test_current_labels_orders_by_study_then_frames_then_images_in_few_queries(
         imported, done_video, owner, tmp_path, django_assert_max_num_queries):
     annotator = make_user(Role.ANNOTATOR)
     other = make_video(tmp_path, done_video.study, owner, frames=12)  # a second video of the same study, newer
+    video_process(video_id=other.pk)  # corrections need the frame processed (409 frame_not_processed otherwise)
     _revise(MaskTarget(video=other, frame_index=1), annotator, top=3)
     base = _revise(MaskTarget(video=done_video, frame_index=4), annotator, top=3)
     newest = _revise(MaskTarget(video=done_video, frame_index=4), annotator, top=20, based_on=base)

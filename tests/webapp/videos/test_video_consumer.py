@@ -69,6 +69,10 @@ def in_memory_layer(settings):
 async def refused_with(path: str) -> int | None:
     ws = communicator(path)
     connected, code = await ws.connect()
+    if connected and not await ws.receive_nothing(timeout=0.2):  # refused: accepted, then closed with a code
+        message = await ws.receive_output(timeout=1)
+        code = message.get("code") if message["type"] == "websocket.close" else None
+        connected = code is None
     await ws.disconnect()  # let the application end by itself rather than be cancelled at loop exit
     return None if connected else code
 
