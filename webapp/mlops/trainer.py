@@ -15,7 +15,6 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -30,6 +29,7 @@ from inference.data import list_samples, load_tensors, select
 from inference.errors import DatasetError
 from inference.fit import FINETUNE_DEFAULTS, EpochReport, arrays_to_tensors, fit
 from webapp import media
+from webapp.leases import expired, is_held, new_token
 from webapp.mlops.engines import checkpoint_file
 from webapp.mlops.models import ModelVersion, RunStatus, SnapshotExample, Split, TrainingRun
 from webapp.mlops.runs import training_run_broadcast
@@ -75,10 +75,9 @@ def training_run_claim(*, run_id: int) -> Lease | None:
         run = TrainingRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.EVALUATING):
             return None
-        fresh = run.heartbeat_at is not None and run.heartbeat_at > now - timedelta(seconds=settings.TRAINING_LEASE_S)
-        if run.status != RunStatus.QUEUED and fresh:
+        if run.status != RunStatus.QUEUED and is_held(run.heartbeat_at, settings.TRAINING_LEASE_S, now):
             return None  # another worker holds it (a redelivered or duplicated message)
-        token = uuid.uuid4().hex
+        token = new_token()
         if run.status == RunStatus.QUEUED:
             run.status = RunStatus.RUNNING
         run.lease_token, run.heartbeat_at = token, now
@@ -93,10 +92,8 @@ def training_run_claim(*, run_id: int) -> Lease | None:
 def training_runs_stale() -> list[int]:
     """Runs nobody is working on: queued or running with no heartbeat within the lease (a killed worker,
     a message lost with a restarted broker). The reconciler re-enqueues them; the claim keeps it single."""
-    cutoff = timezone.now() - timedelta(seconds=settings.TRAINING_LEASE_S)
     active = TrainingRun.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.EVALUATING))
-    stale = active.filter(heartbeat_at__lt=cutoff) | active.filter(heartbeat_at__isnull=True, created_at__lt=cutoff)
-    return list(stale.order_by("id").values_list("id", flat=True))
+    return list(expired(active, settings.TRAINING_LEASE_S).order_by("id").values_list("id", flat=True))
 
 
 def training_runs_unfinished() -> list[int]:
