@@ -139,16 +139,16 @@ def _daphne(app: str, env: dict[str, str], log_path: Path) -> Iterator[tuple[int
 
 
 def _attack(app: str, env: dict[str, str], tmp_path: Path) -> dict[str, tuple[int, dict, float, dict]]:
+    """Each attack on a fresh server, so that its peak is its own (memory a request freed is reused by the next)."""
     results = {}
-    with _daphne(app, env, tmp_path / f"daphne-{app.split(':')[0]}.log") as (port, pid):
-        for name, (path, headers, body) in ATTACKS.items():
-            Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM: the peak of this request alone
+    for n, (name, (path, headers, body)) in enumerate(ATTACKS.items()):
+        with _daphne(app, env, tmp_path / f"daphne-{app.split(':')[0]}-{n}.log") as (port, pid):
             before = _memory_mb(pid)
             status, answer, seconds = _request(port, path, headers, body(BODY_BYTES))
             time.sleep(0.5)  # let the server finish with the request
             after = _memory_mb(pid)
-            results[name] = (status, answer, seconds, {"rss_before": before["VmRSS"], "rss_after": after["VmRSS"],
-                                                       "peak_growth": after["VmHWM"] - before["VmRSS"]})
+        results[name] = (status, answer, seconds, {"rss_before": before["VmRSS"], "rss_after": after["VmRSS"],
+                                                   "peak_growth": after["VmHWM"] - before["VmHWM"]})
     return results
 
 
