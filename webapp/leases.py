@@ -9,6 +9,8 @@ queries (their statuses differ); what is the same mechanism lives here.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 import socket
@@ -46,6 +48,46 @@ def expired(queryset: QuerySet, lease_s: float, since: str = "created_at") -> Qu
     older than the lease (a row nobody has claimed yet)."""
     cutoff = timezone.now() - timedelta(seconds=lease_s)
     return queryset.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, **{f"{since}__lt": cutoff}))
+
+
+def waiting_in_broker(task_name: str, queue: str) -> set[int] | None:
+    """The first argument (an id) of every `task_name` message waiting in `queue`, read from Redis (kombu's redis
+    transport: one list per queue and priority step, messages as JSON with a base64 body), so that a reconciler
+    re-enqueues only work no message waits for. Messages delivered to a worker but not acknowledged are not counted:
+    their worker may be dead. None for a broker it cannot read (the embedded memory broker)."""
+    from webapp.celery import app
+
+    ids: set[int] = set()
+    try:
+        with app.connection_for_read() as conn:
+            channel = conn.default_channel
+            if not hasattr(channel, "_q_for_pri") or not hasattr(channel, "client"):
+                return None
+            names = {channel._q_for_pri(queue, pri) for pri in channel.priority_steps}
+            for name in names:
+                for raw in channel.client.lrange(name, 0, -1):
+                    item = _first_arg(raw, task_name)
+                    if item is not None:
+                        ids.add(item)
+    except Exception as exc:  # noqa: BLE001 - the broker is down: nothing can be re-enqueued now anyway
+        log.warning("could not read queue %s: %s", queue, exc)
+        return None
+    return ids
+
+
+def _first_arg(raw: bytes, task_name: str) -> int | None:
+    try:
+        message = json.loads(raw)
+        if message.get("headers", {}).get("task") != task_name:
+            return None
+        body = message["body"]
+        if message.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args, kwargs, _ = json.loads(body)
+        value = args[0] if args else next(iter(kwargs.values()))
+        return int(value)
+    except (ValueError, KeyError, TypeError, IndexError, StopIteration):
+        return None
 
 
 class Heartbeat:

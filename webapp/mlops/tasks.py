@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
+from webapp.leases import waiting_in_broker
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,9 @@ def recover_runs() -> list[int]:
     """The reconciler (Celery beat, and each `train` worker as it starts): re-enqueue runs nobody works on."""
     from webapp.mlops.trainer import training_runs_stale
 
-    stale = training_runs_stale()
+    # A run whose message already waits in the queue (behind another run) is left alone: re-enqueues never pile up.
+    waiting = waiting_in_broker("mlops.train_run", "train") or set()
+    stale = [run_id for run_id in training_runs_stale() if run_id not in waiting]
     for run_id in stale:
         train_run.delay(run_id)
     if stale:

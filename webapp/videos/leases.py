@@ -15,8 +15,6 @@ VIDEO_RECONCILE_S. Warm shutdown (SIGTERM) stops between batches and hands the v
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import threading
 from datetime import timedelta
@@ -27,7 +25,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from webapp.leases import expired, holder_name, is_held
+from webapp.leases import expired, holder_name, is_held, waiting_in_broker
 from webapp.mlops.services import model_version_ensure_active
 from webapp.videos.models import Video, VideoStatus
 
@@ -124,45 +122,6 @@ def videos_to_recover() -> list[int]:
     # Re-enqueued now: the grace above starts again (the message may still be on its way to the queue).
     Video.objects.filter(pk__in=stale, status=VideoStatus.QUEUED).update(heartbeat_at=timezone.now())
     return stale
-
-
-def waiting_in_broker(task_name: str, queue: str) -> set[int] | None:
-    """The first argument (an id) of every `task_name` message waiting in `queue`, read from Redis (kombu's redis
-    transport: one list per queue and priority step, messages as JSON with a base64 body). Messages delivered to a
-    worker but not acknowledged are not counted: their worker may be dead. None for a broker we cannot read."""
-    from webapp.celery import app
-
-    ids: set[int] = set()
-    try:
-        with app.connection_for_read() as conn:
-            channel = conn.default_channel
-            if not hasattr(channel, "_q_for_pri") or not hasattr(channel, "client"):
-                return None
-            names = {channel._q_for_pri(queue, pri) for pri in channel.priority_steps}
-            for name in names:
-                for raw in channel.client.lrange(name, 0, -1):
-                    video_id = _first_arg(raw, task_name)
-                    if video_id is not None:
-                        ids.add(video_id)
-    except Exception as exc:  # noqa: BLE001 - the broker is down: nothing can be re-enqueued now anyway
-        log.warning("could not read queue %s: %s", queue, exc)
-        return None
-    return ids
-
-
-def _first_arg(raw: bytes, task_name: str) -> int | None:
-    try:
-        message = json.loads(raw)
-        if message.get("headers", {}).get("task") != task_name:
-            return None
-        body = message["body"]
-        if message.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        args, kwargs, _ = json.loads(body)
-        value = args[0] if args else kwargs.get("video_id")
-        return int(value)
-    except (ValueError, KeyError, TypeError, IndexError):
-        return None
 
 
 def videos_unfinished() -> list[int]:

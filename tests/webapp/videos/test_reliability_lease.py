@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
-from webapp.leases import new_token
+from webapp.leases import new_token, waiting_in_broker
 from webapp.mlops.engines import engine_for
 from webapp.videos import services
-from webapp.videos.leases import video_claim, videos_unfinished, waiting_in_broker
+from webapp.videos.leases import video_claim, videos_unfinished
 from webapp.videos.models import FrameResult, Video, VideoStatus
 from webapp.videos.services import StoredRun, video_process
 from webapp.videos.tasks import process_video, recover_videos
