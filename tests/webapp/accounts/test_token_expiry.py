@@ -1,5 +1,5 @@
-"""API tokens expire TOKEN_TTL_HOURS (12) after they were issued: 401 saying so, over HTTP and the websocket;
-logging in again issues a fresh token."""
+"""API tokens expire TOKEN_TTL_HOURS (12) after they were issued: 401 saying so, over HTTP and the websocket
+(4401); logging in again issues a fresh token."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def test_an_expired_token_opens_no_websocket(api_client, settings, tmp_path):
     video = make_video(tmp_path, make_study(user), user, frames=4)
     key = _login(api_client, user)
 
-    async def answer() -> int | None:
-        ws = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/?token={key}",
+    async def answer(token: str) -> int | None:
+        ws = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/?token={token}",
                                    headers=[(b"origin", b"http://testserver")])
         connected, _ = await ws.connect()
         assert connected  # accepted, then closed with the code the client can read
@@ -67,6 +67,7 @@ def test_an_expired_token_opens_no_websocket(api_client, settings, tmp_path):
         await ws.disconnect()
         return message.get("code")
 
-    assert asyncio.run(answer()) is None
+    assert asyncio.run(answer(key)) is None
     _age(key, 12.1)
-    assert asyncio.run(answer()) == CLOSE_UNAUTHENTICATED
+    assert asyncio.run(answer(key)) == CLOSE_UNAUTHENTICATED
+    assert asyncio.run(answer("%00")) == CLOSE_UNAUTHENTICATED  # a NUL never reaches PostgreSQL
