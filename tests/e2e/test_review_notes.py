@@ -127,15 +127,18 @@ def test_a_note_typed_after_the_verdict_is_saved_and_next_goes_to_the_next_video
     assert "NOTES-A" in crumbs, crumbs
     assert page.get_by_test_id("video-title").inner_text() == "colonoscopy-a.mp4"
 
-    # The bug: 1, then a note, then Enter. The page moved on to the next event; the judged one keeps its own
-    # note field, and Enter saves the note there (a new verdict with the same value: the history is append-only).
+    # The bug: 1, then a note, then Enter. The verdict key puts the typing into the judged event's note (a letter
+    # must never judge the next event: the note below has c, f, u, n and e in it); the page moved on to the next
+    # event, the judged one keeps its own note field, and Enter saves the note there (a new verdict with the same
+    # value: the history is append-only).
     page.keyboard.press("1")
+    page.keyboard.type(FIRST_NOTE)
     judged = page.locator(f'[data-testid="just-judged"][data-event-id="{events[0].pk}"]')
     judged.wait_for()
     page.locator(f'[data-testid="verdict-panel"][data-event-id="{events[1].pk}"]').wait_for()
-    page.get_by_test_id("just-judged-note").click()
-    page.keyboard.type(FIRST_NOTE)
+    assert page.get_by_test_id("just-judged-note").input_value() == FIRST_NOTE
     assert page.get_by_test_id("just-judged-note-status").get_attribute("data-state") == "unsaved"
+    assert not Verdict.objects.filter(event=events[1]).exists()  # no letter of the note was taken as a verdict
     page.keyboard.press("Enter")  # saves, and hands the keys back to the page
     page.locator('[data-testid="just-judged-note-status"][data-state="saved"]').wait_for()
     verdict = newest(events[0])
@@ -145,15 +148,16 @@ def test_a_note_typed_after_the_verdict_is_saved_and_next_goes_to_the_next_video
     assert page.get_by_test_id("verdict-note").input_value() == ""
     screenshot(page, "21-note-after-verdict-saved")
 
-    # The rest of the events, by keyboard. The last verdict keeps its event selected; its note is typed after
-    # the verdict and saved with Enter too.
+    # The rest of the events, by keyboard: a verdict key, then Enter with no note hands the keys back ("2 Enter").
+    # The last verdict keeps its event selected; its note is typed after the verdict and saved with Enter too.
     for event in events[1:]:
         page.locator(f'[data-testid="verdict-panel"][data-event-id="{event.pk}"]').wait_for()
         page.keyboard.press("2" if event is not events[-1] else "3")
         row_verdict(page, event, "false_positive" if event is not events[-1] else "uncertain").wait_for()
+        if event is not events[-1]:
+            page.keyboard.press("Enter")
     last = events[-1]
     page.locator(f'[data-testid="verdict-panel"][data-event-id="{last.pk}"]').wait_for()
-    page.keyboard.press("Enter")  # focuses the note field
     page.keyboard.type(LAST_NOTE)
     page.keyboard.press("Enter")
     page.locator('[data-testid="verdict-note-status"][data-state="saved"]').wait_for()

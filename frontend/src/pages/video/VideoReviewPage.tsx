@@ -69,6 +69,18 @@ function VideoReview({ videoId }: { videoId: number }) {
   const selected = selectedEvent(state);
   const selectedIndex = selected ? state.events.indexOf(selected) : -1;
   const judged = justJudgedEvent(state);
+  /** The event judged by a key whose note field has focus, until the selection moves on (see "verdict" below). */
+  const noteAfterVerdict = useRef<number | null>(null);
+  useEffect(() => {
+    const id = noteAfterVerdict.current;
+    if (id === null || judged?.id !== id) return;
+    noteAfterVerdict.current = null;
+    const field = document.querySelector<HTMLInputElement>('[data-testid="just-judged-note"]');
+    if (field && document.activeElement?.getAttribute("data-testid") === "verdict-note") {
+      field.focus();
+      field.setSelectionRange(field.value.length, field.value.length);
+    }
+  }, [judged]);
   const pending = pendingCount(state);
 
   const live = useLiveProgress({
@@ -125,8 +137,8 @@ function VideoReview({ videoId }: { videoId: number }) {
       case "prevEvent": {
         const direction = action.type === "nextEvent" ? 1 : -1;
         const s = stateRef.current;
-        // Held N stops at the end; a fresh N there goes on to the next video to review.
-        if (direction === 1 && s.atEnd && !repeat && planStep(s, 1).kind === "end" && nextVideo.status === "ready" && nextVideo.next) {
+        // A fresh N with nothing left to judge here goes on to the next video to review (a held N stops at the end).
+        if (direction === 1 && !repeat && planStep(s, 1).kind === "end" && nextVideo.status === "ready" && nextVideo.next) {
           const n = nextVideo.next;
           void navigate(eventUrl(n.video, n.event, n.peakIndex));
           return;
@@ -135,7 +147,13 @@ function VideoReview({ videoId }: { videoId: number }) {
         return;
       }
       case "verdict":
-        if (!repeat) giveVerdict(action.value);
+        if (repeat) return;
+        giveVerdict(action.value);
+        // "1, then type a note, then Enter": what is typed next is the note of the event just judged, never more
+        // shortcuts (a letter would judge the next event). Enter with nothing typed hands the keys back, so fast
+        // judging is "1 Enter 2 Enter". When the save moves the selection on, focus follows to that event's field.
+        noteAfterVerdict.current = selectedEvent(stateRef.current)?.id ?? null;
+        document.querySelector<HTMLInputElement>('[data-testid="verdict-note"]')?.focus();
         return;
       case "toggleOverlay":
         setOverlay((on) => !on);
