@@ -9,7 +9,7 @@ Celery beat, PostgreSQL and Redis (webapp/videos/leases.py).
 (d) the database away for longer than the task's retry budget (a TCP proxy in front of PostgreSQL cut for real):
     the video is not left processing; it is queued again and finished once the database is back.
 
-The leases are short here (3 s, reconciler every 1 s) so that each test takes seconds; production's bounds are in
+The leases are short here (5 s, reconciler every 1 s) so that each test takes seconds; production's bounds are in
 webapp/README.md. A 1200-frame 64x48 clip takes about 8 s through the tiny model on two cores.
 """
 
@@ -33,16 +33,19 @@ from kombu import Connection
 
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
-from tests.webapp.videos.worker import ROOT, WORKER_TIMEOUT_S, stop_worker
+from tests.webapp.videos.worker import ROOT, stop_worker
 from webapp.videos.models import FrameResult, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FRAMES = 1200
-LEASE = {"VIDEO_LEASE_S": "3", "VIDEO_RECONCILE_S": "1"}
+LEASE = {"VIDEO_LEASE_S": "5", "VIDEO_RECONCILE_S": "1"}
 # The issue's targets: a killed worker's video resumes within 60 s, a warm shutdown hands it back within 10 s.
 RESUME_BOUND_S = 60
 HAND_BACK_BOUND_S = 10
+# Waits that only depend on how busy the machine is (worker start, processing): generous, other engineers' loads share
+# these two cores. What the issue bounds is timed separately, against the two bounds above.
+SLOW_S = 300
 
 
 def _start(log_path: Path, env: dict[str, str], beat: bool = False, database_url: str | None = None,
@@ -58,6 +61,12 @@ def _start(log_path: Path, env: dict[str, str], beat: bool = False, database_url
                    "--without-heartbeat", "--without-gossip", "--without-mingle"]
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "webapp", *command], cwd=ROOT, env=full,
                             stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _ready(logs: list[Path]) -> None:
+    """Every worker of `logs` consumes (a copy handed to a worker still starting would wait for it)."""
+    _wait_for(lambda: all(" ready." in p.read_text(errors="replace") for p in logs), SLOW_S, "the workers to start",
+              logs)
 
 
 def _wait_for(predicate, timeout: float, what: str, logs: list[Path] = ()):
@@ -85,7 +94,7 @@ def _holder_pid(video: Video) -> int:
 
 def _assert_done_once(pk: int, logs: list[Path]) -> Video:
     video = _wait_for(lambda: (v := _video(pk)).status not in (VideoStatus.QUEUED, VideoStatus.PROCESSING) and v,
-                      WORKER_TIMEOUT_S, f"video {pk} to end", logs)
+                      SLOW_S, f"video {pk} to end", logs)
     assert video.status == VideoStatus.DONE, video.error
     assert _indices(pk) == list(range(FRAMES))  # every frame, each once (also what the unique constraint holds)
     assert video.frames_done == video.frame_count == FRAMES and video.lease_token == ""
@@ -117,9 +126,10 @@ def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(t
     logs = {name: tmp_path / f"{name}.log" for name in ("w1", "w2", "beat")}
     procs += [_start(logs["w1"], LEASE), _start(logs["w2"], LEASE), _start(logs["beat"], LEASE, beat=True)]
     workers = {procs[0].pid: (procs[0], logs["w1"]), procs[1].pid: (procs[1], logs["w2"])}
+    _ready([logs["w1"], logs["w2"]])
     video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
 
-    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, WORKER_TIMEOUT_S,
+    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, SLOW_S,
                      "the first 200 frames", list(logs.values()))
     victim, victim_log = workers.pop(_holder_pid(held))
     os.kill(victim.pid, signal.SIGKILL)  # no warm shutdown: the message stays unacknowledged, the lease held
@@ -133,7 +143,7 @@ def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(t
                         "another worker to claim the video", list(logs.values()))
     resume_s = time.monotonic() - killed_at
     assert _holder_pid(resumed) == survivor.pid
-    print(f"killed worker's video claimed again after {resume_s:.1f} s (lease 3 s, reconciler every 1 s)")
+    print(f"killed worker's video claimed again after {resume_s:.1f} s (lease 5 s, reconciler every 1 s)")
     _assert_done_once(video.pk, list(logs.values()))
     # The survivor started exactly after the last frame the killed worker stored: nothing computed twice was stored,
     # nothing skipped; the killed worker never claimed it again.
@@ -148,11 +158,12 @@ def test_a_message_redelivered_while_its_worker_runs_does_nothing(tmp_path, owne
     # restore of unacknowledged messages older than the visibility timeout) is triggered at once, mid-video.
     logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
     procs += [_start(logs[0], LEASE), _start(logs[1], LEASE)]
+    _ready(logs)
     video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
-    _wait_for(lambda: _video(video.pk).frames_done >= 100, WORKER_TIMEOUT_S, "the first 100 frames", logs)
+    _wait_for(lambda: _video(video.pk).frames_done >= 100, SLOW_S, "the first 100 frames", logs)
     with Connection(settings.CELERY_BROKER_URL, transport_options={"visibility_timeout": 0}) as conn:
         conn.default_channel.qos.restore_visible(interval=1)  # every unacknowledged message back into its queue
-    _wait_for(lambda: any(f"video {video.pk}: held by" in p.read_text(errors="replace") for p in logs), 30,
+    _wait_for(lambda: any(f"video {video.pk}: held by" in p.read_text(errors="replace") for p in logs), 60,
               "the redelivered copy to reach the other worker", logs)
     _assert_done_once(video.pk, logs)
     assert sum(len(_starts(p, video.pk)) for p in logs) == 1  # one claim in all: the copy did nothing
@@ -163,9 +174,10 @@ def test_sigterm_hands_the_video_back_within_10_s_and_another_worker_finishes_it
     logs = {name: tmp_path / f"{name}.log" for name in ("w1", "w2")}
     procs += [_start(logs["w1"], LEASE), _start(logs["w2"], LEASE)]
     workers = {procs[0].pid: (procs[0], logs["w1"]), procs[1].pid: (procs[1], logs["w2"])}
+    _ready([logs["w1"], logs["w2"]])
     video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
 
-    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, WORKER_TIMEOUT_S,
+    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, SLOW_S,
                      "the first 200 frames", list(logs.values()))
     victim, victim_log = workers.pop(_holder_pid(held))
     victim.send_signal(signal.SIGTERM)  # Celery's warm shutdown, what Kubernetes and compose send first
@@ -197,7 +209,7 @@ def test_queued_videos_a_flushed_redis_lost_are_queued_again(tmp_path, owner, pr
     logs = [tmp_path / "w1.log", tmp_path / "beat.log"]
     procs += [_start(logs[0], LEASE), _start(logs[1], LEASE, beat=True)]
     # The worker's start looks at once (both videos waited longer than a lease) and queues both again.
-    _wait_for(lambda: _video(first.pk).frames_done >= 200, WORKER_TIMEOUT_S, "the first video to run", logs)
+    _wait_for(lambda: _video(first.pk).frames_done >= 200, SLOW_S, "the first video to run", logs)
     assert _video(second.pk).status == VideoStatus.QUEUED
     broker.flushdb()  # again, mid-run: the second video's message is lost a second time
     _assert_done_once(first.pk, logs)
@@ -275,13 +287,13 @@ def test_a_database_outage_longer_than_the_retry_budget_leaves_the_video_queued_
     db = connection.settings_dict
     proxy = _CuttablePostgres((db["HOST"], int(db["PORT"])))
     url = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
-    # One retry after 0.5 s: the retry budget is over long before the 5 s outage ends.
+    # One retry after 0.5 s: the retry budget is over while the database is still away (mended only after that).
     env = {**LEASE, "VIDEO_TASK_MAX_RETRIES": "1", "VIDEO_RETRY_BACKOFF_S": "0.5"}
     logs = [tmp_path / "w1.log", tmp_path / "beat.log"]
     try:
         procs += [_start(logs[0], env, database_url=url), _start(logs[1], env, beat=True)]
         video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
-        _wait_for(lambda: _video(video.pk).frames_done >= 200, WORKER_TIMEOUT_S, "the first 200 frames", logs)
+        _wait_for(lambda: _video(video.pk).frames_done >= 200, SLOW_S, "the first 200 frames", logs)
         proxy.cut()
         _wait_for(lambda: "database unavailable after 1 retries" in logs[0].read_text(errors="replace"), 30,
                   "the worker to give up", logs)
