@@ -241,6 +241,8 @@ def test_every_api_route_answers_each_actor_as_the_policy_says(tmp_path):
     # The admin last: its writes (DELETE, cancel, promote) then change nothing the others are asked about.
     for actor in ACTORS[:4] + ("outsider", "admin"):
         for name, method, _, pattern in api_endpoints():
+            if (name, method) not in POLICY:
+                continue  # test_the_policy_covers_every_route names it
             rule = POLICY[(name, method)]
             url_kwargs = {k: kwargs[k] for k in pattern.pattern.regex.groupindex}
             url_kwargs.update({k: getattr(world, attr).pk for k, attr in rule.kwargs})
