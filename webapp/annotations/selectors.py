@@ -160,7 +160,8 @@ def correction_queue(*, user: User) -> list[dict]:
             corrected.add((video.pk, index))  # once per frame, under its first reason
             items.append({"kind": "frame", "video": video.pk, "frame": index, "image": None,
                           "study": video.study_id, "patient_pseudo_id": video.study.patient.pseudo_id,
-                          "name": video.original_name, "reason": reason, "score": round(score, 4)})
+                          "name": video.original_name, "reason": reason, "score": round(score, 4),
+                          "time_s": round(index / video.fps, 3) if video.fps else None})
 
     videos = videos.select_related("study__patient")
     events = events_with_verdicts(
@@ -201,7 +202,7 @@ def correction_queue(*, user: User) -> list[dict]:
     )
     for image in unlabelled[:CORRECTION_QUEUE_LIMIT]:
         items.append({"kind": "image", "video": None, "frame": None, "image": image.pk, "study": image.study_id,
-                      "patient_pseudo_id": image.study.patient.pseudo_id, "name": image.original_name,
+                      "patient_pseudo_id": image.study.patient.pseudo_id, "name": image.original_name, "time_s": None,
                       "reason": "no_ground_truth", "score": None})
     return items[:CORRECTION_QUEUE_LIMIT]
 

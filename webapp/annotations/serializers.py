@@ -90,6 +90,7 @@ class CorrectionItemSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["rejected_event", "uncertain_event", "temporal_inconsistency",
                                               "low_confidence", "no_ground_truth"])
     score = serializers.FloatField(allow_null=True)
+    time_s = serializers.FloatField(allow_null=True, help_text="the frame's time in the video, seconds (null: image)")
 
 
 class StudyExportQuerySerializer(serializers.Serializer):

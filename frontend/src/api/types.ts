@@ -182,6 +182,11 @@ export interface CorrectionItem {
   study: number;
   reason: CorrectionReason;
   score: number | null;
+  patient_pseudo_id?: string;
+  /** The video's or image's file name. */
+  name?: string;
+  /** The frame's time in the video, seconds (null for an image). */
+  time_s?: number | null;
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -105,6 +105,8 @@ function EditorWithSaving({ target, draftKey, state, history, historyError, relo
   const base = useMemo(() => (start.rle ? decodeRle(start.rle, height, width) : new Uint8Array(width * height)), [start, width, height]);
   const prediction = useMemo(() => (state.prediction ? decodeRle(state.prediction, height, width) : null), [state.prediction, width, height]);
 
+  // Revisions are numbered per frame or image, oldest first (the list comes newest first).
+  const numberOf = useMemo(() => new Map((history ?? []).map((r, i, all) => [r.id, all.length - i])), [history]);
   /** The revision the next save builds on. */
   const basedOn = useRef<number | null>(start.revisionId);
   const [currentId, setCurrentId] = useState<number | null>(start.revisionId);
@@ -238,7 +240,7 @@ function EditorWithSaving({ target, draftKey, state, history, historyError, relo
         {historyError && <p className="small error">{historyError}</p>}
         {history && history.length === 0 && <p className="small muted">None yet.</p>}
         {history && history.length > 0 && (
-          <ol className="revisions">
+          <ol className="revisions" data-count={history.length}>
             {history.map((revision, i) => (
               <li key={revision.id} data-testid="revision-row" data-revision-id={revision.id} data-kind={revision.kind ?? "person"}
                 className={revision.id === currentId ? "current" : undefined}>
@@ -254,7 +256,9 @@ function EditorWithSaving({ target, draftKey, state, history, historyError, relo
                 </span>
                 <span className="muted">
                   {formatDateTime(revision.created_at)}
-                  {revision.based_on !== null ? ` · on #${revision.based_on}` : " · first"}
+                  {revision.based_on !== null
+                    ? ` · on revision ${numberOf.get(revision.based_on) ?? "?"}`
+                    : " · first"}
                 </span>
                 {revision.note && <span>“{revision.note}”</span>}
               </li>

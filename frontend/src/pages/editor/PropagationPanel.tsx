@@ -12,7 +12,7 @@ import {
 } from "../../api/propagation";
 import { toApiError } from "../../api/useApi";
 import type { Revision } from "../../api/types";
-import { describeResult, runAround } from "./proposals";
+import { describeResult, plural, reachedRange, runAround } from "./proposals";
 import "./propagation.css";
 
 const POLL_MS = 400;
@@ -42,7 +42,8 @@ export function PropagationPanel({ video, frame, current, dirty, onAccepted }: P
   const reloadProposals = useCallback(() => {
     listProposals(video).then((list) => alive.current && setProposals(list), () => undefined);
   }, [video]);
-  useEffect(reloadProposals, [reloadProposals]);
+  // Again when this frame's current revision changes (a save over a proposal, an accept): the list must not go stale.
+  useEffect(reloadProposals, [reloadProposals, current?.id]);
 
   // Follow a running request until it ends.
   useEffect(() => {
@@ -78,6 +79,7 @@ export function PropagationPanel({ video, frame, current, dirty, onAccepted }: P
   };
 
   const frames = (proposals ?? []).map((p) => p.frame);
+  const jobRange = job?.status === "done" ? reachedRange(job) : null;
   const run = runAround(frames, frame);
   const accept = (first: number, last: number) => {
     setAccepting(true);
@@ -143,18 +145,24 @@ export function PropagationPanel({ video, frame, current, dirty, onAccepted }: P
             {job.status === "queued" && "Waiting for a worker…"}
             {job.status === "running" && `Propagating: ${job.frames_done} / ${job.frames_total || "?"} frames`}
             {job.status === "failed" && <span className="error">Failed: {job.error}</span>}
-            {job.status === "done" && `${job.result.proposals ?? 0} proposals in ${job.result.seconds ?? "?"} s.`}
+            {job.status === "done" && `${plural(job.result.proposals ?? 0, "proposal")} in ${job.result.seconds ?? "?"} s.`}
           </p>
           {job.status === "done" && describeResult(job).map((line) => <p key={line} className="small muted">{line}</p>)}
+          {job.status === "done" && jobRange && (
+            <button type="button" className="primary" data-testid="accept-all" disabled={dirty || accepting}
+              onClick={() => accept(jobRange[0], jobRange[1])}>
+              Accept all proposals of this propagation (frames {jobRange[0]}–{jobRange[1]})
+            </button>
+          )}
         </div>
       )}
       {run && (
         <div className="proposal-run">
           <button type="button" data-testid="accept-run" disabled={dirty || accepting}
             onClick={() => accept(run[0], run[1])}>
-            {accepting ? "Accepting…" : `Accept frames ${run[0]}–${run[1]}`}
+            {accepting ? "Accepting…" : run[0] === run[1] ? `Accept frame ${run[0]}` : `Accept frames ${run[0]}–${run[1]}`}
           </button>
-          <span className="small muted"> ({run[1] - run[0] + 1} proposals, one action)</span>
+          <span className="small muted"> ({plural(run[1] - run[0] + 1, "proposal")}, one action)</span>
         </div>
       )}
       {proposals && proposals.length > 0 && (

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Propagation } from "../../api/propagation";
-import { describeResult, runAround } from "./proposals";
+import { describeResult, plural, reachedRange, runAround } from "./proposals";
 
 describe("runAround", () => {
   test("the run that holds the frame", () => {
@@ -33,4 +33,20 @@ describe("describeResult", () => {
     const job = { result: { forward: { frames: [], stop_reason: "limit", until: null } } } as unknown as Propagation;
     expect(describeResult(job)).toEqual(["Forward: no frames, stopped at the requested number of frames."]);
   });
+});
+
+describe("reachedRange", () => {
+  test("both directions together", () => {
+    const job = { result: { forward: { frames: [11, 14] }, backward: { frames: [9, 6] } } } as unknown as Propagation;
+    expect(reachedRange(job)).toEqual([6, 14]);
+  });
+  test("nothing reached", () => {
+    const job = { result: { forward: { frames: [] }, backward: { frames: [] } } } as unknown as Propagation;
+    expect(reachedRange(job)).toBeNull();
+  });
+});
+
+test("plural", () => {
+  expect(plural(1, "proposal")).toBe("1 proposal");
+  expect(plural(3, "proposal")).toBe("3 proposals");
 });

@@ -42,3 +42,15 @@ export function describeResult(job: Propagation): string[] {
   }
   return lines;
 }
+
+/** The frames a finished propagation reached, both directions together, as [first, last]; null when none. Accepting
+ * that range accepts every proposal of it (the corrected keyframe between is a person's revision, left alone). */
+export function reachedRange(job: Propagation): [number, number] | null {
+  const frames = [...(job.result.forward?.frames ?? []), ...(job.result.backward?.frames ?? [])];
+  if (frames.length === 0) return null;
+  return [Math.min(...frames), Math.max(...frames)];
+}
+
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

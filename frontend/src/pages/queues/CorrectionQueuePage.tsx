@@ -4,7 +4,7 @@ import { useApi } from "../../api/useApi";
 import { formatScore } from "../../timeline/format";
 import { Empty, ErrorBanner, Loading, Pager, pageFromSearch } from "../common";
 import { REASON_LABELS } from "../labels";
-import { correctionKey, correctionLink } from "./corrections";
+import { correctionKey, correctionLink, correctionWhat } from "./corrections";
 
 export function CorrectionQueuePage() {
   const [search, setSearch] = useSearchParams();
@@ -29,7 +29,7 @@ export function CorrectionQueuePage() {
                 <th>What</th>
                 <th>Reason</th>
                 <th className="num">Score</th>
-                <th>Study</th>
+                <th>Patient</th>
                 <th />
               </tr>
             </thead>
@@ -45,13 +45,13 @@ export function CorrectionQueuePage() {
                 return (
                   <tr key={correctionKey(item)} data-testid="correction-row" data-kind={item.kind}>
                     <td className="thumb-cell">{thumb && <img src={thumb} alt="" loading="lazy" width={80} />}</td>
-                    <td>{item.kind === "frame" ? `Video ${item.video}, frame ${item.frame}` : `Still image ${item.image}`}</td>
+                    <td>{correctionWhat(item)}</td>
                     <td>
                       <span className={`badge reason-${item.reason}`}>{REASON_LABELS[item.reason]}</span>
                     </td>
                     <td className="num">{formatScore(item.score)}</td>
                     <td>
-                      <Link to={`/app/studies/${item.study}`}>Study {item.study}</Link>
+                      <Link to={`/app/studies/${item.study}`}>{item.patient_pseudo_id || `Study ${item.study}`}</Link>
                     </td>
                     <td>
                       {link && (

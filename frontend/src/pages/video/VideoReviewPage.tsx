@@ -1,7 +1,7 @@
 // Video review: player + mask overlay, score timeline, events with verdicts and notes, live processing progress.
 // The state of the review (selection, notes, saves, navigation) is the pure reducer of reviewState.ts; this
 // component loads data, performs the effects the state asks for (seeks, saves) and lays the pieces out.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { cancelVideo, getStudy, getTimeline, getVideo, listEvents, reprocessVideo } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
@@ -71,7 +71,9 @@ function VideoReview({ videoId }: { videoId: number }) {
   const judged = justJudgedEvent(state);
   /** The event judged by a key whose note field has focus, until the selection moves on (see "verdict" below). */
   const noteAfterVerdict = useRef<number | null>(null);
-  useEffect(() => {
+  // A layout effect: it runs in the same task as the commit that re-binds the focused field to the next event, so
+  // no keystroke can land in that field between the two (with useEffect one did, in a browser test).
+  useLayoutEffect(() => {
     const id = noteAfterVerdict.current;
     if (id === null || judged?.id !== id) return;
     noteAfterVerdict.current = null;
