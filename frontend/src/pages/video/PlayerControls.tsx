@@ -46,7 +46,8 @@ export function PlayerControls(props: PlayerControlsProps) {
         <span className="muted"> / {formatTime(durationS)}</span>
         <span className="muted small">
           {" "}
-          · frame <span data-testid="frame-index">{frame}</span> of {Math.max(0, frameCount - 1)}
+          {/* Frames count from 0 everywhere (the API, the editor): say the range, not "of <last index>". */}
+          · frame <span data-testid="frame-index">{frame}</span> (0–{Math.max(0, frameCount - 1)})
         </span>
       </span>
       <span className="spacer" />
