@@ -5,11 +5,12 @@ out/e2e-screenshots/ (test artifacts)."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.webapp.db import wait_for_backends
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "e2e-screenshots"
 
@@ -46,20 +47,9 @@ def live_app(tmp_path, transactional_db, monkeypatch, request) -> Iterator[str]:
         yield base
     if getattr(request.node, "failed_call", False):
         print("--- daphne log (tail) ---\n" + log.read_text(errors="replace")[-4000:])
-    _wait_for_other_sessions_to_close(connection)
-
-
-def _wait_for_other_sessions_to_close(connection, timeout_s: float = 10.0) -> None:
-    """PostgreSQL ends a stopped server's (or worker's) backends a moment after their sockets close; the
-    test database can only be flushed or dropped once they are gone."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.2)
+    # PostgreSQL ends a stopped server's (or worker's) backends a moment after their sockets close; the test
+    # database can only be flushed or dropped once they are gone.
+    wait_for_backends(1, timeout=10.0)
 
 
 @pytest.fixture

@@ -6,29 +6,16 @@ transaction=True: the server in its own process reads what the command committed
 
 import io
 import re
-import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+
+from tests.webapp.db import wait_for_backends
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RUN = re.compile(r"^3 reviewers, think 0\.2 s, [\d.]+ s: (\d+) requests, ([\d.]+) req/s, p50 (\d+) ms, p95 (\d+) ms, "
                  r"p99 (\d+) ms, errors (\d+); websockets 3 opened, 3 open at the end$", re.M)
-
-
-def _wait_for_server_backends_to_close(timeout_s: float = 10.0) -> None:
-    """PostgreSQL ends the stopped daphne's backends a moment after its sockets close; the test database can only
-    be flushed once they are gone."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.2)
 
 
 def test_it_prints_requests_per_second_latency_percentiles_errors_and_the_machine():
@@ -37,7 +24,9 @@ def test_it_prints_requests_per_second_latency_percentiles_errors_and_the_machin
         call_command("bench_load", synthetic_frames=12, reviewers="3", seconds=3.0, think="0.2", in_place=True,
                      stdout=out, stderr=io.StringIO())
     finally:
-        _wait_for_server_backends_to_close()
+        # PostgreSQL ends the stopped daphne's backends a moment after its sockets close; the test database can
+        # only be flushed once they are gone.
+        wait_for_backends(1, timeout=10.0)
     text = out.getvalue()
     run = RUN.search(text)
     assert run is not None, text
