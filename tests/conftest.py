@@ -40,7 +40,7 @@ os.environ["INFERENCE_FAST"] = "0"  # torch.compile costs a minute on two cores
 os.environ["INFERENCE_DEVICE"] = "cpu"
 os.environ["INFERENCE_BATCH"] = "4"
 os.environ.setdefault("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))
-# Tests log in many times a minute from one address (the browser tests too, through their daphne); the one
+# Tests log in many times a minute from one address (the browser tests too, through their web server); the one
 # test of the login throttle sets its own rate (tests/webapp/accounts/test_throttle_login.py).
 os.environ.setdefault("LOGIN_THROTTLE_RATE", "100000/min")
 # The retraining loop at test scale: the tiny model's 32-pixel input, two short epochs, no base dataset

@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP through the body guard (webapp/guards.py: anonymous uploads and oversized bodies are
-refused before Django reads them) and Django, websockets through Channels (session or ?token= auth)."""
+"""ASGI entry point (served by uvicorn: webapp/server.py): HTTP through the body guard (webapp/guards.py: anonymous
+uploads and oversized bodies are refused before Django reads them) and Django,
+websockets through Channels (session or ?token= auth)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from webapp.accounts.middleware import TokenQueryAuthMiddleware  # noqa: E402
-from webapp.guards import BodyLimitMiddleware, daphne_skip_form_parsing  # noqa: E402
+from webapp.guards import BodyLimitMiddleware  # noqa: E402
 from webapp.routing import websocket_urlpatterns  # noqa: E402
-
-daphne_skip_form_parsing()  # Twisted parsed every multipart body whole, in memory, for nothing (~12x its size)
 
 application = ProtocolTypeRouter(
     {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,13 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from webapp.server import command as server_command
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
-# daphne imports Django, Channels and torch before it listens: ~10 s on two busy cores.
+# The server imports Django, Channels and torch before it listens: ~10 s on two busy cores.
 SERVER_START_TIMEOUT_S = 90
 
 
@@ -36,11 +37,12 @@ def free_port() -> int:
 
 @contextmanager
 def asgi_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """daphne serving webapp.asgi on a free localhost port with `env`; yields its base URL."""
+    """The production web server (webapp/server.py: uvicorn serving webapp.asgi) on a free localhost port with
+    `env`; yields its base URL."""
     port = free_port()
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "webapp.asgi:application"],
+            server_command(port=port),
             cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
@@ -48,7 +50,7 @@ def asgi_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
             deadline = time.monotonic() + SERVER_START_TIMEOUT_S
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"daphne exited with {proc.returncode}: see {log_path}")
+                    raise RuntimeError(f"the web server exited with {proc.returncode}: see {log_path}")
                 try:
                     urllib.request.urlopen(base + "/api/auth/session/", timeout=2)
                     break
@@ -56,7 +58,7 @@ def asgi_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
                     break  # it answers (403: nobody logged in)
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"daphne did not answer within {SERVER_START_TIMEOUT_S} s") from None
+                        raise RuntimeError(f"the web server did not answer within {SERVER_START_TIMEOUT_S} s") from None
                     time.sleep(0.3)
             yield base
         finally:

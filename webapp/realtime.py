@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's): the client should not retry these. A socket is refused by
 # accepting it and closing it at once with one of them: a close before the handshake's accept is turned by the
-# server (daphne) into an HTTP 403 answer, which a browser reports as close code 1006, indistinguishable from
+# server (daphne, uvicorn) into an HTTP 403 answer, which a browser reports as close code 1006, indistinguishable from
 # a network failure (so the review UI would reconnect forever instead of asking to log in).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404

@@ -7,6 +7,11 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     DATABASE_URL             default postgres://postgres@127.0.0.1:5432/polypscope
     DATABASE_TEST_NAME       database the test runner creates, default test_polypscope (fixed, so that
                              a Celery worker started by the tests can point at the same database).
+    DATABASE_POOL_MAX_SIZE   PostgreSQL connections one process may hold, through a pool, default 0 (no pool: one
+                             connection per thread); the web server (webapp/server.py) defaults it to 16 per process.
+                             Web replicas x this + workers must stay under PostgreSQL's max_connections (100)
+    DATABASE_POOL_MIN_SIZE / DATABASE_POOL_TIMEOUT_S  connections kept open (2) and how long a request waits for one
+                             when all are busy before failing (10 s)
     REDIS_URL                Celery broker and Channels layer, default redis://127.0.0.1:6379/0
     MEDIA_ROOT               uploaded files on local disk, default <repo>/.data/media
     S3_BUCKET                empty (the default): media on local disk under MEDIA_ROOT. Set: media in this bucket of
@@ -126,7 +131,6 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-only-key" if DEBUG or EMBEDDED 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -187,6 +191,21 @@ DATABASES = {
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_polypscope")},
     }
 }
+# A bounded pool of PostgreSQL connections per process (psycopg_pool through Django's "pool" option): a request
+# borrows one and gives it back when it ends, and a burst waits up to DATABASE_POOL_TIMEOUT_S for one instead of
+# opening connection after connection until PostgreSQL refuses ("too many clients", a 500 under load). On for the web
+# server (webapp/server.py sets DATABASE_POOL_MAX_SIZE when unset); workers (one connection per task thread) and
+# management commands connect directly unless it is set.
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not the request threads
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 2), DATABASE_POOL_MAX_SIZE),
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": env_float("DATABASE_POOL_TIMEOUT_S", 10.0),
+        }
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web threads and the worker thread write concurrently: WAL lets reads run beside a write,
     # IMMEDIATE takes the write lock up front (no deadlocked lock upgrade), and a writer waits up to

@@ -1,6 +1,6 @@
-"""Browser tests: the built review UI served by a real daphne (HTTP + websockets) on the test database,
-a real Celery worker, Redis, and Debian's Chromium driven by Playwright. Screenshots of the main pages go to
-out/e2e-screenshots/ (test artifacts)."""
+"""Browser tests: the built review UI served by the real web server (uvicorn, webapp/server.py: HTTP and
+websockets) on the test database, a real Celery worker, Redis, and Debian's Chromium driven by Playwright.
+Screenshots of the main pages go to out/e2e-screenshots/ (test artifacts)."""
 
 from __future__ import annotations
 
@@ -42,11 +42,11 @@ def live_app(tmp_path, transactional_db, monkeypatch, request) -> Iterator[str]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     db = connection.settings_dict
     env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
-    log = tmp_path / "daphne.log"
+    log = tmp_path / "server.log"
     with asgi_server(env, log) as base:
         yield base
     if getattr(request.node, "failed_call", False):
-        print("--- daphne log (tail) ---\n" + log.read_text(errors="replace")[-4000:])
+        print("--- web server log (tail) ---\n" + log.read_text(errors="replace")[-4000:])
     # PostgreSQL ends a stopped server's (or worker's) backends a moment after their sockets close; the test
     # database can only be flushed or dropped once they are gone.
     wait_for_backends(1, timeout=10.0)

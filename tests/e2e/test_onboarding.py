@@ -1,7 +1,7 @@
 """Onboarding in a real browser: an admin creates an annotator on the Users page (the role is required) and
 that person logs in at once in a fresh browser; a user without a role sees whom to ask, and gets in once an
 admin gives them a role; deactivation; a user created without a password sets it through a one-time link;
-the audit page filters the log and its CSV download holds the creations. Real PostgreSQL, daphne (ASGI: the
+the audit page filters the log and its CSV download holds the creations. Real PostgreSQL, uvicorn (ASGI: the
 CSV streams) and Chromium."""
 
 from __future__ import annotations

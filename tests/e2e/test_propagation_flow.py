@@ -1,7 +1,7 @@
 """Mask propagation in Chromium: an annotator corrects a frame of a real CVC-ColonDB clip, propagates it to the
 neighbours (a real Celery worker runs the task), opens a proposal frame, sees it marked as a proposal and accepts
 the run in one action. A gastroenterologist gets a view-only editor from the start (regression: tools used to
-paint and only Ctrl+S said 403). Real PostgreSQL, Redis, daphne, worker and the shipped model."""
+paint and only Ctrl+S said 403). Real PostgreSQL, Redis, uvicorn, worker and the shipped model."""
 
 from __future__ import annotations
 

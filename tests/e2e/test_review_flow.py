@@ -1,6 +1,6 @@
 """The review UI end to end in Chromium: log in, open a processed video, see events on the timeline, give a
 verdict, paint a correction, save, reload and see the new revision, and get the conflict message on a
-stale save. Real PostgreSQL, Redis, daphne and a Celery worker running the shipped model on a real
+stale save. Real PostgreSQL, Redis, uvicorn and a Celery worker running the shipped model on a real
 CVC-ColonDB clip (from ../shared/datasets)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The review flow's notes and its "Next" in Chromium (issue 10): a note typed after the verdict is saved (it was
 silently lost), the verdict history shows it, the review queue's "Review" opens an event at its peak frame, and
 N after a video's last event goes on to the next video with events awaiting a verdict. Real PostgreSQL, Redis,
-daphne and a Celery worker running the shipped model on real CVC-ColonDB clips (from ../shared/datasets)."""
+uvicorn and a Celery worker running the shipped model on real CVC-ColonDB clips (from ../shared/datasets)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ still image from the study page; the gastroenterologist resumes a cancelled vide
 video page (keys C/F/U, a note), closes the study from the study page (confirming), and opens the report: the
 events with their verdicts, notes and peak-frame thumbnails, the sign-off, the model version; then the same page
 as printed (print media: no navigation) and as a PDF. Last, an admin creates a study with a member assigned.
-Real PostgreSQL, Redis, daphne and a Celery worker running the shipped model on a real CVC-ColonDB clip (from
+Real PostgreSQL, Redis, uvicorn and a Celery worker running the shipped model on a real CVC-ColonDB clip (from
 ../shared/datasets)."""
 
 from __future__ import annotations

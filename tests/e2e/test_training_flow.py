@@ -1,7 +1,7 @@
 """The retraining loop in a real browser: an admin starts a fine-tuning run from the models page, follows it live
 on the run page (progress and the loss / holdout Dice plot over the websocket), reads the gate's report, and
 promotes the candidate with a written reason when the gate refuses; the models page then shows it active.
-Real PostgreSQL, Redis, daphne and a Celery worker on queue `train`."""
+Real PostgreSQL, Redis, uvicorn and a Celery worker on queue `train`."""
 
 from __future__ import annotations
 

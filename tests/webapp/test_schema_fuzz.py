@@ -1,6 +1,6 @@
 """Schema fuzzing: schemathesis generates requests from the app's own OpenAPI document (GET /api/schema/, read with
 an admin token) and sends them to the app in-process (Django's WSGI handler: the same middleware, views and
-database as under daphne; nothing is committed, so nothing reaches a worker, and the test's transaction is
+database as under the web server; nothing is committed, so nothing reaches a worker, and the test's transaction is
 rolled back afterwards). Objects come from tests/webapp/world.py, built through the services.
 
 1. As an admin: no 5xx, and every answer conforms to the schema (status code, content type, headers, body).

@@ -1,5 +1,5 @@
 """Django's ASGI application alone, as webapp.asgi served it before the body guard: the baseline that
-tests/webapp/test_limits_body.py measures beside the guarded application (daphne imports it by path)."""
+tests/webapp/test_limits_body.py measures beside the guarded application (the server imports it by path)."""
 
 import os
 

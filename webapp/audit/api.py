@@ -111,7 +111,7 @@ def _lines(chunks: Iterable[list[AuditEntry]]) -> Iterator[str]:
 
 
 async def _lines_async(filters: AuditFilter) -> AsyncIterator[str]:
-    """Under ASGI (daphne) Django would read a sync iterator to the end before sending anything; this one
+    """Under ASGI Django would read a sync iterator to the end before sending anything; this one
     fetches each chunk in the sync thread and sends it before the next."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)

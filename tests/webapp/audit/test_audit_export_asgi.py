@@ -1,4 +1,4 @@
-"""The CSV export as daphne serves it (an ASGI request): an async stream that fetches chunk after chunk,
+"""The CSV export as the ASGI server serves it (an ASGI request): an async stream that fetches chunk after chunk,
 the same rows as the sync path, nothing lost at the chunk boundaries."""
 
 from __future__ import annotations

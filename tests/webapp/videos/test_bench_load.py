@@ -1,5 +1,6 @@
 """The load benchmark (manage.py bench_load) for a few seconds with 3 reviewers: the real upload and pipeline (the
-tests' tiny model) on a 12-frame synthetic video, a real daphne on the test database, real HTTP and websockets.
+tests' tiny model) on a 12-frame synthetic video, the real web server (uvicorn) on the test database, real HTTP and
+websockets.
 It checks that the command runs end to end and prints its numbers, not what they are (timings are not tested).
 
 transaction=True: the server in its own process reads what the command committed."""
@@ -24,7 +25,7 @@ def test_it_prints_requests_per_second_latency_percentiles_errors_and_the_machin
         call_command("bench_load", synthetic_frames=12, reviewers="3", seconds=3.0, think="0.2", in_place=True,
                      stdout=out, stderr=io.StringIO())
     finally:
-        # PostgreSQL ends the stopped daphne's backends a moment after its sockets close; the test database can
+        # PostgreSQL ends the stopped server's backends a moment after its sockets close; the test database can
         # only be flushed once they are gone.
         wait_for_backends(1, timeout=10.0)
     text = out.getvalue()
@@ -35,6 +36,6 @@ def test_it_prints_requests_per_second_latency_percentiles_errors_and_the_machin
     assert int(errors) == 0, text
     for endpoint in ("study list", "video", "timeline", "events", "mask chunk"):
         assert re.search(rf"^\s+{endpoint}\s+n\s+\d+\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms$", text, re.M), text
-    assert "12 frames" in text and "daphne webapp.asgi:application" in text
+    assert "12 frames" in text and "python -m webapp.server" in text
     assert re.search(r"^machine: .+, \d+ cores; load average \[[\d., ]+\] before, \[[\d., ]+\] after$", text, re.M)
 

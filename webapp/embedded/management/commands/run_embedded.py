@@ -1,12 +1,12 @@
 """python manage.py run_embedded [--host 127.0.0.1] [--port 8000]: the whole app in one process (`make run`).
 
 Why one process: with no outside services there is no broker or channel layer that two processes could
-share (kombu's memory transport and channels' in-memory layer are per process). So the web server
-(daphne) and one Celery worker (a thread with a pool of two task threads, consuming queue `gpu` for videos
-and still images and queue `train` for fine-tuning runs, so an admin can try the whole retraining loop while
-videos keep being processed) live in this process and share the
-in-memory broker and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then
-the workers; no child process is left behind because none is started.
+share (kombu's memory transport and channels' in-memory layer are per process). So the web server (uvicorn,
+with production's options: webapp/server.py) and one Celery worker (a thread with a pool of two task threads,
+consuming queue `gpu` for videos and still images and queue `train` for fine-tuning runs, so an admin can try the
+whole retraining loop while videos keep being processed) live in this process and share the in-memory broker
+and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then the workers;
+no child process is left behind because none is started.
 
 Startup: migrate, collect static files, ensure the `admin` user, register the default model, load the
 demo study once, start the workers (re-queueing videos and training runs a previous run left unfinished: the
@@ -20,7 +20,7 @@ import sys
 import threading
 from pathlib import Path
 
-import daphne.server  # imported early: it installs the asyncio Twisted reactor before anything else does
+import uvicorn
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -30,6 +30,7 @@ from webapp.accounts.services import user_ensure_admin
 from webapp.celery import app as celery_app
 from webapp.embedded.demo import demo_study_ensure
 from webapp.mlops.services import model_version_ensure_active
+from webapp.server import options as server_options
 
 # How long Ctrl+C waits for the video batch in progress (a batch of 16 frames takes about 2-4 s on two CPU
 # cores, README "Speed") before the process exits anyway; the video resumes on the next start.
@@ -96,12 +97,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  username: admin\n  password: {password}\nCtrl+C stops it.\n")
             self.stdout.flush()
 
-        server = daphne.server.Server(
-            application=_asgi_application(),
-            endpoints=[f"tcp:port={port}:interface={host}"],
-            signal_handlers=True,  # Ctrl+C and SIGTERM stop the reactor, then run() returns
-            ready_callable=ready,
-        )
+        # The production server's options (webapp/server.py), in this process: the worker shares its memory broker.
+        config = uvicorn.Config(_asgi_application(), **{**server_options(host=host, port=port), "workers": None,
+                                                         "access_log": False})
+        server = _Server(config, ready)  # Ctrl+C and SIGTERM stop it, then run() returns
         connections.close_all()  # the startup's connection; the server's and worker's threads open their own
         try:
             server.run()
@@ -120,6 +119,19 @@ class Command(BaseCommand):
                 self.stdout.flush()
                 sys.stderr.flush()
                 os._exit(0)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server that says when it listens."""
+
+    def __init__(self, config: uvicorn.Config, ready) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._ready()
 
 
 def _asgi_application():

@@ -1,4 +1,4 @@
-"""How many reviewers one web replica holds: simulated reviewers against a real daphne.
+"""How many reviewers one web replica holds: simulated reviewers against the real web server.
 
     python manage.py bench_load [--reviewers 50] [--seconds 60] [--think 1.0] [--video FILE | --synthetic-frames N]
                                 [--in-place] [--json]
@@ -11,7 +11,8 @@ gastroenterologist per simulated reviewer with an API token. Default video: CVC-
 `colondb_all_25fps_hold5.mp4` (574x500, 25 fps) from settings.DEMO_DATASETS, as in issue 11's measurement
 (processing it takes about 5 minutes on 2 CPU cores, before anything is timed).
 
-Then daphne is started the production way (`daphne webapp.asgi:application`, one process, no worker beside it;
+Then the web server is started the production way (`python -m webapp.server`: uvicorn serving webapp.asgi, one
+process, a pool of DATABASE_POOL_MAX_SIZE PostgreSQL connections, no worker beside it;
 Redis as the channel layer) and each reviewer, an asyncio task with its own HTTP connection (httpx) and its own
 websocket to /ws/videos/{id}/ held open all the time (websockets), repeats what the review page asks for
 (frontend/src/api/client.ts): the study list, the video, its timeline, its events, then its mask chunks of 500
@@ -171,7 +172,7 @@ async def _run(base: str, tokens: list[str], video: dict, study_id: int, reviewe
 
 
 def _server_errors(log: str) -> dict[str, int]:
-    """What daphne logged as errors: each traceback's last line (the exception), counted."""
+    """What the server logged as errors: each traceback's last line (the exception), counted."""
     found: dict[str, int] = defaultdict(int)
     lines = log.splitlines()
     for i, line in enumerate(lines):
@@ -185,7 +186,7 @@ def _server_errors(log: str) -> dict[str, int]:
 
 
 class Command(BaseCommand):
-    help = "Simulated reviewers against a real daphne: requests/s, p50, p95, p99, errors."
+    help = "Simulated reviewers against the real web server: requests/s, p50, p95, p99, errors."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--reviewers", default="50", help="simulated reviewers; a comma list runs each in turn")
@@ -223,7 +224,7 @@ class Command(BaseCommand):
             env = dict(os.environ, MEDIA_ROOT=str(Path(tmp) / "media"),
                        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
             runs = []
-            log = Path(tmp) / "daphne.log"
+            log = Path(tmp) / "server.log"
             with asgi_server(env, log) as base:
                 for n in counts:
                     for mean in thinks:
@@ -232,7 +233,7 @@ class Command(BaseCommand):
             server_errors = _server_errors(log.read_text(errors="replace"))
         facts["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         report = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                  "server": "daphne webapp.asgi:application (1 process, no worker)", "video": video_info,
+                  "server": "python -m webapp.server (uvicorn, 1 process, no worker)", "video": video_info,
                   "prepared_s": round(prepared_s, 1), "runs": runs, "server_errors": server_errors,
                   "machine": facts}
         if as_json:

@@ -3,8 +3,9 @@
     python manage.py bench_review_page [--frames 18000] [--fps 30] [--events 40] [--runs 5]
 
 Makes a study with one processed video of `frames` frames (a small synthetic file, per-frame results with
-a random-walk polyp score and real RLE masks, events grouped by webapp.videos.events), starts daphne on a
-free port against the configured database, logs in with Chromium and opens /app/videos/{id} `runs` times.
+a random-walk polyp score and real RLE masks, events grouped by webapp.videos.events), starts the web server
+(webapp/server.py) on a free port against the configured database, logs in with Chromium and opens
+/app/videos/{id} `runs` times.
 Prints, per run and as a median: ms from navigation start until the timeline is drawn and every event
 row is listed (`ready_ms`), the timeline request's duration and its size. Everything it made is deleted
 afterwards. Needs the built review UI (`make frontend`) and Debian's chromium.
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
                    if db["ENGINE"].endswith("postgresql") else os.environ.get("DATABASE_URL", ""))
         out: list[dict] = []
-        with tempfile.TemporaryDirectory() as tmp, asgi_server(env, Path(tmp) / "daphne.log") as base, \
+        with tempfile.TemporaryDirectory() as tmp, asgi_server(env, Path(tmp) / "server.log") as base, \
                 sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
