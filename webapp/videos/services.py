@@ -126,6 +126,13 @@ def _without_path(exc: Exception, path: Path) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
+def video_storage_name(original_name: str) -> str:
+    """A fresh name for a video in the media storage: videos/<uuid> with the client's extension when it is a known
+    container (for people browsing the storage; the content decides acceptance)."""
+    ext = Path(clean_filename(original_name)).suffix.lower()
+    return f"videos/{uuid.uuid4().hex}{ext if ext in KNOWN_VIDEO_EXTS else ''}"
+
+
 def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: bool = True) -> Video:
     """Validate and store an uploaded video, then (enqueue) queue it for processing after commit.
 
@@ -137,46 +144,64 @@ def video_upload(*, study: Study, upload: UploadedFile, user: User, enqueue: boo
         raise InvalidUpload("the file is empty")
     with transaction.atomic():  # before reading the body: a closed study refuses at once
         study_lock_open(study_id=study.pk)
-    stem = uuid.uuid4().hex
-    tmp = media.scratch_dir() / f"{stem}.part"
-    ext = Path(clean_filename(upload.name)).suffix.lower()
-    name = f"videos/{stem}{ext if ext in KNOWN_VIDEO_EXTS else ''}"
+    tmp = media.scratch_dir() / f"{uuid.uuid4().hex}.part"
     try:
         checksum = _spool(upload, tmp)
-        info = _probe_video(tmp)
-        size = tmp.stat().st_size
-        stored = media.store(name, tmp, move=True)  # whole or not at all
-        try:
-            with transaction.atomic():
-                study_lock_open(study_id=study.pk)  # closed meanwhile? (the lock also orders twin uploads)
-                twin = (Video.objects.filter(study=study, checksum=checksum).exclude(status=VideoStatus.FAILED)
-                        .order_by("pk").first())
-                if twin is not None:  # a failed one may be uploaded again: its processing could have failed on us
-                    raise DuplicateVideo(
-                        f"this file is already in the study as video {twin.pk} ({twin.original_name}, uploaded "
-                        f"{twin.created_at:%Y-%m-%d %H:%M} UTC, {twin.status})"
-                    )
-                video = Video.objects.create(
-                    study=study,
-                    uploaded_by=user,
-                    file=stored,
-                    original_name=clean_filename(upload.name),
-                    checksum=checksum,
-                    size_bytes=size,
-                    fps=info.fps,
-                    frame_count=info.frame_count,
-                    duration_s=info.frame_count / info.fps if info.fps else 0.0,
-                    width=info.width,
-                    height=info.height,
-                )
-                audit_record(actor=user, action=Action.VIDEO_UPLOAD, target=video, detail={"checksum": checksum})
-                if enqueue:
-                    transaction.on_commit(lambda: _enqueue(video.pk))
-        except BaseException:
-            media.discard(stored)
-            raise
+        return video_create_from_file(study=study, user=user, path=tmp, original_name=upload.name,
+                                      checksum=checksum, enqueue=enqueue)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def video_create_from_file(
+    *, study: Study, user: User, path: Path, original_name: str, checksum: str, stored_name: str | None = None,
+    enqueue: bool = True, audit_detail: dict | None = None,
+) -> Video:
+    """The checks and the write of every video upload (video_upload; the resumable uploads of webapp/transfers):
+    `path` is the whole file on this machine and `checksum` its sha256. It must decode as a video to its end and
+    not be in the study already (409 duplicate_video); then the Video is created (audited as video_upload, with
+    audit_detail) and, with enqueue, queued after commit.
+
+    stored_name: the file is in the media storage under this name already (an upload assembled in the bucket; path
+    is a local copy of it). Else path is a scratch file, moved into the storage under video_storage_name.
+    On any failure nothing remains: no row, and no stored file (stored_name's included).
+    """
+    stored = stored_name
+    try:
+        info = _probe_video(path)
+        size = path.stat().st_size
+        if stored is None:
+            stored = media.store(video_storage_name(original_name), path, move=True)  # whole or not at all
+        with transaction.atomic():
+            study_lock_open(study_id=study.pk)  # closed meanwhile? (the lock also orders twin uploads)
+            twin = (Video.objects.filter(study=study, checksum=checksum).exclude(status=VideoStatus.FAILED)
+                    .order_by("pk").first())
+            if twin is not None:  # a failed one may be uploaded again: its processing could have failed on us
+                raise DuplicateVideo(
+                    f"this file is already in the study as video {twin.pk} ({twin.original_name}, uploaded "
+                    f"{twin.created_at:%Y-%m-%d %H:%M} UTC, {twin.status})"
+                )
+            video = Video.objects.create(
+                study=study,
+                uploaded_by=user,
+                file=stored,
+                original_name=clean_filename(original_name),
+                checksum=checksum,
+                size_bytes=size,
+                fps=info.fps,
+                frame_count=info.frame_count,
+                duration_s=info.frame_count / info.fps if info.fps else 0.0,
+                width=info.width,
+                height=info.height,
+            )
+            audit_record(actor=user, action=Action.VIDEO_UPLOAD, target=video,
+                         detail={"checksum": checksum, **(audit_detail or {})})
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue(video.pk))
+    except BaseException:
+        if stored is not None:
+            media.discard(stored)
+        raise
     return video
 
 
