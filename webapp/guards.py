@@ -3,11 +3,13 @@
 `BodyLimitMiddleware` (ASGI, in front of Django in webapp.asgi) decides from the request line and headers
 alone, before Django or any authentication runs:
 
-- a body to an upload route (the video upload, the Kvasir-SEG import, the image upload) without credentials
-  (no `Authorization` header and no session cookie) is answered 401 unread: nobody anonymous may upload;
+- a body to an upload route (the video upload, the Kvasir-SEG import, the image upload, a part of a resumable
+  upload) without credentials (no `Authorization` header and no session cookie) is answered 401 unread: nobody
+  anonymous may upload;
 - a stated Content-Length above the route's limit is answered 413 unread: uploads UPLOAD_MAX_BYTES plus the
-  multipart framing (webapp.uploads.MULTIPART_OVERHEAD_BYTES), the login routes LOGIN_BODY_MAX_BYTES, every
-  other route DATA_UPLOAD_MAX_MEMORY_SIZE (JSON bodies, 10 MB);
+  multipart framing (webapp.uploads.MULTIPART_OVERHEAD_BYTES), a part of a resumable upload the longest part
+  (UPLOAD_PART_BYTES; the view then holds it to its session's exact part length), the login routes
+  LOGIN_BODY_MAX_BYTES, every other route DATA_UPLOAD_MAX_MEMORY_SIZE (JSON bodies, 10 MB);
 - a body without a Content-Length (chunked) is counted as Django reads it and answered 413 as soon as it
   passes the limit; Django is then told the client went away (it stops reading and answers nothing more).
 
@@ -41,6 +43,8 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from webapp.transfers.plan import largest_part
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -49,6 +53,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # The routes that take files: the only ones allowed bodies above the JSON limit, and only with credentials.
 UPLOAD_ROUTES = re.compile(r"^/api/studies/(?:\d+/videos|\d+/images|import)/$")
+# A part of a resumable upload to local disk (webapp/transfers): raw bytes, at most one part long.
+UPLOAD_PART_ROUTES = re.compile(r"^/api/uploads/\d+/parts/\d+/$")
 # The logins and the set-password page: anonymous by nature, so the limit is what protects them. Their
 # bodies are a username and a password or an invite token (a few hundred bytes); 64 KiB leaves room.
 LOGIN_ROUTES = re.compile(r"^/api/auth/(?:token|session|invite)/$")
@@ -62,6 +68,8 @@ def body_limit(path: str) -> int:
 
     if UPLOAD_ROUTES.match(path):
         return settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+    if UPLOAD_PART_ROUTES.match(path):
+        return largest_part(max_size=settings.UPLOAD_MAX_BYTES, preferred=settings.UPLOAD_PART_BYTES)
     if LOGIN_ROUTES.match(path):
         return LOGIN_BODY_MAX_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -99,7 +107,7 @@ class BodyLimitMiddleware:
         path = scope.get("path", "")
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
         limit = body_limit(path)
-        if UPLOAD_ROUTES.match(path) and not _has_credentials(headers):
+        if (UPLOAD_ROUTES.match(path) or UPLOAD_PART_ROUTES.match(path)) and not _has_credentials(headers):
             await _answer(send, 401, "Authentication credentials were not provided.", "not_authenticated",
                           ((b"www-authenticate", b'Token realm="api"'),))
             return

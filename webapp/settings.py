@@ -23,6 +23,9 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     STATIC_ROOT              collectstatic target, default <repo>/.data/static
     UPLOAD_MAX_BYTES         largest accepted upload, default 2 GiB; enforced while the body streams in
                              (webapp/uploads.py)
+    UPLOAD_PART_BYTES        part size of resumable uploads (webapp/transfers/), default 16 MiB (S3: at least 5 MiB)
+    UPLOAD_SESSION_TTL_H     an unfinished resumable upload's parts are removed this many hours after it started,
+                             default 24 (Celery beat, transfers.expire_uploads, hourly)
     IMPORT_MAX_UNPACKED_BYTES / IMPORT_MAX_MEMBERS / IMPORT_MAX_RATIO  Kvasir zip import limits (4 GiB, 20000, 100)
     LOGIN_THROTTLE_RATE      login attempts (token and session) per client address and username, default 10/min;
                              over it: 429 (webapp/accounts/throttles.py). Counted in the cache (Redis, REDIS_URL)
@@ -147,6 +150,7 @@ INSTALLED_APPS = [
     "webapp.studies",
     "webapp.videos",
     "webapp.annotations",
+    "webapp.transfers",
     "webapp.embedded",
 ]
 
@@ -299,6 +303,10 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+# Resumable uploads (webapp/transfers/): a 2 GiB video in 128 parts of 16 MiB; a part lost to a dropped connection
+# costs seconds to send again, and S3 takes 5 MiB to 5 GiB a part. Parts of uploads nobody finished go after a day.
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 16 * 1024**2)
+UPLOAD_SESSION_TTL_H = env_float("UPLOAD_SESSION_TTL_H", 24.0)
 # Kvasir-SEG zip import, against zip bombs: total unpacked bytes (Kvasir-SEG itself unpacks to ~50 MB),
 # members (it has ~2000), and one member's compression ratio (JPEG/PNG barely compress; bombs reach 1000:1).
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 4 * 1024**3)
@@ -342,6 +350,8 @@ CELERY_TASK_ROUTES = {
     # Fine-tuning has its own queue and worker: a run takes minutes to hours and must never hold up videos.
     "mlops.train_run": {"queue": "train"},
     "mlops.recover_runs": {"queue": "train"},
+    # The sweeper of forgotten uploads: a few deletions an hour, on a worker that is always there.
+    "transfers.expire_uploads": {"queue": "gpu"},
 }
 # One video at a time per worker process: a prefetched second video would wait behind the first.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -369,6 +379,7 @@ CELERY_BEAT_SCHEDULE = {
     "recover-training-runs": {"task": "mlops.recover_runs", "schedule": float(env_int("TRAINING_LEASE_S", 120))},
     "recover-videos": {"task": "videos.recover_videos", "schedule": VIDEO_RECONCILE_S,
                        "options": {"expires": VIDEO_RECONCILE_S}},
+    "expire-uploads": {"task": "transfers.expire_uploads", "schedule": 3600.0, "options": {"expires": 3600.0}},
 }
 
 # Password of the `admin` user that `manage.py ensure_admin` creates; empty: generated and printed once.

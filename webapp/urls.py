@@ -35,4 +35,5 @@ urlpatterns = [
     path("api/", include("webapp.videos.urls")),
     path("api/", include("webapp.annotations.urls")),
     path("api/", include("webapp.mlops.urls")),
+    path("api/", include("webapp.transfers.urls")),
 ]

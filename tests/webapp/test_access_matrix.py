@@ -106,6 +106,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("image-mask-state", "GET"): scoped(ANY_ROLE),
     ("image-revisions", "GET"): scoped(ANY_ROLE),
     ("image-revisions", "POST"): scoped(ANNOTATOR),
+    # resumable uploads (webapp/transfers): a session is its uploader's (and admins'); annotators never upload
+    ("study-uploads", "GET"): scoped(CLINICIAN),
+    ("study-uploads", "POST"): scoped(CLINICIAN),
+    ("upload-detail", "GET"): scoped(CLINICIAN),
+    ("upload-detail", "DELETE"): scoped(CLINICIAN),
+    ("upload-part", "PUT"): scoped(CLINICIAN),
+    ("upload-complete", "POST"): scoped(CLINICIAN),
     # models and fine-tuning
     ("model-list", "GET"): Rule(ADMIN_ONLY),
     ("model-promote", "POST"): Rule(ADMIN_ONLY),

@@ -47,7 +47,7 @@ SEED = int(os.environ.get("SCHEMA_FUZZ_SEED", "20261207"))
 # status_code_conformance is replaced by undocumented_status_problem (below), which says why.
 CONFORMANCE = [not_a_server_error, content_type_conformance, response_headers_conformance, response_schema_conformance]
 # URL keywords that name an object inside a study: an outsider must never get a 2xx under one.
-STUDY_SCOPED = {"study_id", "video_id", "event_id", "image_id", "propagation_id"}
+STUDY_SCOPED = {"study_id", "video_id", "event_id", "image_id", "propagation_id", "upload_id"}
 
 
 @contextmanager

@@ -1,10 +1,11 @@
 """One small hospital, built through the app's real write paths, for the access matrix and the schema fuzzing:
 every URL keyword of the API (study_id, video_id, index, event_id, image_id, propagation_id, user_id, version_id,
-run_id) resolves to an object that exists, and each actor stands in a known relation to it.
+run_id, upload_id, number) resolves to an object that exists, and each actor stands in a known relation to it.
 
 - `study`: owned by the admin; the gastroenterologist and the annotator are its members. It holds still images
   with ground truth (a Kvasir-SEG zip import), one processed 12-frame video (the real pipeline, tiny model), a
-  polyp event on it, a person's correction of frame 2 and a propagation request from it.
+  polyp event on it, a person's correction of frame 2 and a propagation request from it, and the
+  gastroenterologist's resumable upload (a session with no part sent yet).
 - two more patients' studies (ground truth only), so that a fine-tuning run can start (three patients: train and
   holdout, tests/webapp/mlops/factories.PATIENTS), and the run itself (queued; nothing reaches a worker).
 - `outsider_gastro`, `outsider_annotator`: each role, member of no study. `roleless`: a user nobody gave a role.
@@ -33,6 +34,8 @@ from webapp.mlops.runs import training_run_start
 from webapp.studies.importers import study_import_kvasir_zip
 from webapp.studies.models import StillImage, Study
 from webapp.studies.services import study_set_members
+from webapp.transfers.models import UploadSession
+from webapp.transfers.services import upload_session_create
 from webapp.videos.models import PolypEvent, Video
 from webapp.videos.services import video_process
 
@@ -53,6 +56,7 @@ class World:
     event: PolypEvent
     image: StillImage
     propagation: Propagation
+    upload: UploadSession
     version: ModelVersion
     run: TrainingRun
     secrets: tuple[str, ...]
@@ -62,7 +66,7 @@ class World:
         """A value for every URL keyword of the API."""
         return {"study_id": self.study.pk, "video_id": self.video.pk, "index": 2, "event_id": self.event.pk,
                 "image_id": self.image.pk, "propagation_id": self.propagation.pk, "user_id": self.gastro.pk,
-                "version_id": self.version.pk, "run_id": self.run.pk}
+                "version_id": self.version.pk, "run_id": self.run.pk, "upload_id": self.upload.pk, "number": 1}
 
     def user(self, actor: str, role_for_outsider: str = Role.GASTROENTEROLOGIST) -> User | None:
         return {"anonymous": None, "roleless": self.roleless, "gastroenterologist": self.gastro,
@@ -103,10 +107,12 @@ def build_world(tmp_path: Path) -> World:
     event = make_event(video, 3, 6, peak=4)
     correct_frames(video, annotator, [2])
     propagation = propagation_request(video_id=video.pk, frame_index=2, user=annotator, forward=2, backward=2)
+    upload = upload_session_create(study=study, user=gastro, filename="procedure.mp4", size=100)
     run = training_run_start(user=admin, config={"epochs": 1, "lr": 1e-4, "size": 32, "batch_size": 4,
                                                  "replay_ratio": 0.0})
     return World(admin=admin, gastro=gastro, annotator=annotator, outsider_gastro=outsider_gastro,
                  outsider_annotator=outsider_annotator, roleless=roleless, study=study, video=video,
                  spare_video=Video.objects.get(pk=spare_video.pk), event=event,
                  image=StillImage.objects.filter(study=study).order_by("pk").first(), propagation=propagation,
+                 upload=upload,
                  version=run.base_model, run=run, secrets=PATIENTS)

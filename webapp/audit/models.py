@@ -34,6 +34,9 @@ class Action(models.TextChoices):
     USER_REACTIVATE = "user_reactivate", "User reactivated"
     USER_PASSWORD = "user_password", "User's password set"
     USER_INVITE = "user_invite", "Set-password link made for a user"
+    UPLOAD_START = "upload_start", "Resumable video upload started"
+    UPLOAD_COMPLETE = "upload_complete", "Resumable video upload completed"
+    UPLOAD_ABORT = "upload_abort", "Resumable video upload aborted or expired"
 
 
 class AuditEntryQuerySet(models.QuerySet):
