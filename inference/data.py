@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from inference.errors import DatasetError
+from inference.io import IMAGE_EXTS
 
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 MASK_THRESHOLD = 128
 SPLITS_DIR = Path(__file__).parent / "splits"
 DEFAULT_SPLIT_FILE = SPLITS_DIR / "kvasir-seg.json"

@@ -12,8 +12,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.data import IMAGE_EXTS
 from inference.errors import InputError
+
+# The still-image files the project reads (Kvasir-SEG, imports, uploads). Here, not in inference/data.py: this
+# module does not import torch, so the web process can check extensions without loading it.
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 
 # Frames beyond 8K UHD are refused: one 8K frame already needs ~130 MB as float32.
 MAX_SIDE = 7680

@@ -27,6 +27,12 @@ atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 os.environ.setdefault("SECRET_KEY", "webapp-tests-only")
+# A local machine: localhost defaults for the database, Redis and the hosts, plain HTTP (settings.LOCAL); the
+# production settings are tested by starting Django without it (tests/webapp/ops/test_settings_production.py).
+os.environ.setdefault("POLYPSCOPE_LOCAL", "1")
+# The API's rate limits are tested with their own rates; every other test makes requests as fast as it can.
+os.environ.setdefault("API_THROTTLE_USER", "100000/min")
+os.environ.setdefault("API_THROTTLE_ANON", "100000/min")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/polypscope")
 os.environ.setdefault("DATABASE_TEST_NAME", "test_polypscope")

@@ -1,10 +1,27 @@
 """Polypscope settings: one file; every environment variable is read once, here, through typed helpers.
 
 Environment (defaults suit a developer machine with local PostgreSQL and Redis):
-    DEBUG                    bool, default off. With DEBUG off, SECRET_KEY is required.
-    SECRET_KEY               required unless DEBUG is on.
-    ALLOWED_HOSTS            comma-separated, default "127.0.0.1,localhost".
-    DATABASE_URL             default postgres://postgres@127.0.0.1:5432/polypscope
+    Any variable may instead name a file holding its value: NAME_FILE (Docker and Kubernetes secrets).
+    DEBUG                    bool, default off.
+    POLYPSCOPE_LOCAL         a developer's or CI machine (make test sets it; DEBUG and POLYPSCOPE_EMBEDDED imply it):
+                             the localhost defaults below and plain HTTP. Without it (production) SECRET_KEY,
+                             DATABASE_URL, REDIS_URL and ALLOWED_HOSTS are required and the HTTPS settings are on
+    SECRET_KEY               required in production.
+    ALLOWED_HOSTS            comma-separated; local default "127.0.0.1,localhost"
+    SECURE_PROXY_SSL_HEADER / SECURE_SSL_REDIRECT / SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE  bools, on in
+                             production: trust the proxy's X-Forwarded-Proto, redirect plain HTTP (not /healthz,
+                             /readyz, /metrics), cookies over HTTPS only
+    SECURE_HSTS_SECONDS      HSTS max-age, production default one year (0: off); SECURE_HSTS_INCLUDE_SUBDOMAINS and
+                             SECURE_HSTS_PRELOAD on in production
+    CSRF_TRUSTED_ORIGINS     comma-separated origins (https://polypscope.example.org) for the session login's CSRF
+    SESSION_COOKIE_AGE_S     a browser session's lifetime, default 43200 (12 h, like an API token)
+    API_THROTTLE_USER / API_THROTTLE_ANON  API requests per user / per anonymous address, default 1200/min and
+                             120/min (over: 429 with Retry-After)
+    LOG_LEVEL / LOG_FORMAT   INFO; text (default) or json (one object a line with request_id and task_id)
+    METRICS_TOKEN            set: GET /metrics needs `Authorization: Bearer <token>`; empty (default): open (the proxy
+                             does not route it from outside)
+    METRICS_PORT             a worker's Prometheus exporter port (its task metrics), default none
+    DATABASE_URL             local default postgres://postgres@127.0.0.1:5432/polypscope
     DATABASE_TEST_NAME       database the test runner creates, default test_polypscope (fixed, so that
                              a Celery worker started by the tests can point at the same database).
     DATABASE_POOL_MAX_SIZE   PostgreSQL connections one process may hold, through a pool, default 0 (no pool: one
@@ -12,7 +29,7 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
                              Web replicas x this + workers must stay under PostgreSQL's max_connections (100)
     DATABASE_POOL_MIN_SIZE / DATABASE_POOL_TIMEOUT_S  connections kept open (2) and how long a request waits for one
                              when all are busy before failing (10 s)
-    REDIS_URL                Celery broker and Channels layer, default redis://127.0.0.1:6379/0
+    REDIS_URL                Celery broker and Channels layer, local default redis://127.0.0.1:6379/0
     MEDIA_ROOT               uploaded files on local disk, default <repo>/.data/media
     S3_BUCKET                empty (the default): media on local disk under MEDIA_ROOT. Set: media in this bucket of
                              an S3-compatible store through django-storages (the bucket must exist)
@@ -79,11 +96,25 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from webapp.ops.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def _env(name: str) -> str | None:
+    """The variable, or the content of the file NAME_FILE names (secrets mounted as files: Docker and Kubernetes
+    secrets), without its trailing newline."""
+    path = os.environ.get(f"{name}_FILE", "")
+    if path:
+        try:
+            return Path(path).read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path}: {exc.strerror}") from exc
+    return os.environ.get(name)
+
+
 def env_str(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name)
+    value = _env(name)
     if value is None or value == "":
         if default is None:
             raise ImproperlyConfigured(f"environment variable {name} is required")
@@ -92,7 +123,7 @@ def env_str(name: str, default: str | None = None) -> str:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
+    raw = _env(name) or ""
     if raw == "":
         return default
     try:
@@ -102,7 +133,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
+    raw = (_env(name) or "").strip().lower()
     if raw == "":
         return default
     if raw in {"1", "true", "yes", "on"}:
@@ -113,7 +144,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
+    raw = _env(name) or ""
     if raw == "":
         return default
     try:
@@ -122,16 +153,41 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"environment variable {name} must be a number, got {raw!r}") from exc
 
 
-def env_list(name: str, default: str) -> list[str]:
+def env_list(name: str, default: str | None) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
 # The embedded mode is a local demo on 127.0.0.1 with no outside services; never a deployment.
 EMBEDDED = env_bool("POLYPSCOPE_EMBEDDED", False)
-# Production refuses to start without a secret; only DEBUG and the embedded demo get a throwaway one.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-only-key" if DEBUG or EMBEDDED else None)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# A developer's or CI machine (make test sets it; DEBUG and the embedded demo imply it): local defaults for the
+# secret, the database, Redis and the hosts, and plain HTTP. Anything else is production: it refuses to start
+# without SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS (no silent localhost fallbacks) and runs HTTPS-only.
+LOCAL = DEBUG or EMBEDDED or env_bool("POLYPSCOPE_LOCAL", False)
+PRODUCTION = not LOCAL
+
+
+def local_default(value: str) -> str | None:
+    """`value` on a local machine; None (the variable is required) in production."""
+    return value if LOCAL else None
+
+
+SECRET_KEY = env_str("SECRET_KEY", local_default("insecure-dev-only-key"))
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", local_default("127.0.0.1,localhost"))
+# Behind the reverse proxy (nginx, the ingress), which terminates TLS and says so in X-Forwarded-Proto. Each switch
+# has its variable; production defaults make `manage.py check --deploy` pass clean.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION) \
+    else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapes reach the pod directly
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A browser session lasts a working shift, as an API token does (TOKEN_TTL_HOURS).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_S", 12 * 3600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -140,6 +196,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_prometheus",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -152,9 +209,12 @@ INSTALLED_APPS = [
     "webapp.annotations",
     "webapp.transfers",
     "webapp.embedded",
+    "webapp.ops",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request latency and counts (GET /metrics)
+    "webapp.ops.logs.RequestIdMiddleware",  # X-Request-ID in, out and on every log line of the request
     "django.middleware.security.SecurityMiddleware",
     "webapp.guards.NulQueryMiddleware",  # 400 for %00 in a query string, before any filter reaches PostgreSQL
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -164,6 +224,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -191,7 +252,7 @@ _DEFAULT_DATABASE_URL = (
 )
 DATABASES = {
     "default": {
-        **dj_database_url.parse(env_str("DATABASE_URL", _DEFAULT_DATABASE_URL)),
+        **dj_database_url.parse(env_str("DATABASE_URL", local_default(_DEFAULT_DATABASE_URL))),
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_polypscope")},
     }
 }
@@ -313,7 +374,7 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 4 * 1024**3)
 IMPORT_MAX_MEMBERS = env_int("IMPORT_MAX_MEMBERS", 20_000)
 IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100)
 
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = env_str("REDIS_URL", local_default("redis://127.0.0.1:6379/0"))
 
 # Django's cache holds the login throttle's counts (webapp/accounts/throttles.py): shared by every web process
 # through Redis, or each process would grant its own allowance. Embedded: one process, its memory.
@@ -447,6 +508,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "webapp.errors.exception_handler",
+    # API rate limits per user (and per address for anonymous requests), counted in the cache (Redis): generous for
+    # a person (the review page asks for a few requests a second at most), a stop for a runaway script. Over: 429.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle",
+                                 "rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_USER", "1200/min"),
+                               "anon": env_str("API_THROTTLE_ANON", "120/min")},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -455,11 +522,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Four models have a `status` with its own choices: each enum keeps its model's name.
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStatusEnum": "webapp.videos.models.VideoStatus",
+        "StudyStatusEnum": "webapp.studies.models.StudyStatus",
+        "PropagationStatusEnum": "webapp.annotations.models.PropagationStatus",
+        "RunStatusEnum": "webapp.mlops.models.RunStatus",
+    },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# text (a developer's terminal) or json (one object a line with request_id and task_id: webapp/ops/logs.py)
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"environment variable LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "INFO"), json_format=LOG_FORMAT == "json")
+# Prometheus: the web process serves GET /metrics (METRICS_TOKEN set: only with `Authorization: Bearer <token>`);
+# a worker serves its metrics on METRICS_PORT when set (django-prometheus starts the exporter; webapp/ops/metrics.py).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+PROMETHEUS_METRICS_EXPORT_PORT = env_int("METRICS_PORT", 0) or None
+PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))

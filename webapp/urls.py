@@ -14,12 +14,19 @@ from webapp.accounts.api import (
 )
 from webapp.accounts.permissions import HasAnyRole
 from webapp.audit.api import AuditChoicesView, AuditEntryListView, AuditExportView
+from webapp.ops.health import ReadyView, healthz
+from webapp.ops.metrics import metrics_view
 from webapp.spa import spa_index
 
 urlpatterns = [
     path("", spa_index, name="spa-root"),
     re_path(r"^app(?:/(?P<path>.*))?$", spa_index, name="spa"),
     path("admin/", admin.site.urls),
+    # For the orchestrator and Prometheus (webapp/ops/): liveness, readiness, metrics; no login (metrics: a bearer
+    # token when METRICS_TOKEN is set). The proxy does not route /metrics from outside (deploy/).
+    path("healthz", healthz, name="healthz"),
+    path("readyz", ReadyView.as_view(), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # The schema describes every endpoint: for people with a role, like the endpoints themselves.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[HasAnyRole]), name="schema"),
     path("api/auth/token/", TokenLoginView.as_view(), name="auth-token"),

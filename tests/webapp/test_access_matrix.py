@@ -130,10 +130,11 @@ WS_POLICY: dict[str, Rule] = {
     "ws/training-runs/<int:run_id>/": Rule(ADMIN_ONLY),
 }
 
-# What is served outside /api/ and is not the API: the review UI's single page and Django's admin (its own
-# staff login and permissions).
+# What is served outside /api/ and is not the API: the review UI's single page, Django's admin (its own staff login
+# and permissions), and the probes and metrics for the orchestrator (no login, no data: tests/webapp/ops/; /metrics
+# takes a bearer token when METRICS_TOKEN is set).
 NON_API_ROUTE_PREFIXES = ("admin/",)
-NON_API_ROUTE_NAMES = ("spa-root", "spa")
+NON_API_ROUTE_NAMES = ("spa-root", "spa", "healthz", "readyz", "metrics")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

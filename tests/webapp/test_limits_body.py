@@ -38,7 +38,8 @@ def _memory_mb(pid: int) -> dict[str, float]:
 def _request(port: int, path: str, headers: dict[str, str], body: Iterator[bytes]) -> tuple[int, dict, float]:
     """One raw HTTP/1.1 request: (status, JSON body or {}, seconds from the last byte sent to the answer)."""
     with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
-        head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        method = "POST" if headers else "GET"
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
         sock.sendall(head.encode())
         try:
@@ -150,6 +151,7 @@ def _attack(app: str, env: dict[str, str], tmp_path: Path) -> dict[str, tuple[in
     results = {}
     for n, (name, (path, headers, body)) in enumerate(ATTACKS.items()):
         with _server(app, env, tmp_path / f"server-{app.split(':')[0]}-{n}.log") as (port, pid):
+            _request(port, "/healthz", {}, iter(()))  # Django loads its URLconf (every view module) on a first request
             before = _memory_mb(pid)
             status, answer, seconds = _request(port, path, headers, body(BODY_BYTES))
             time.sleep(0.5)  # let the server finish with the request

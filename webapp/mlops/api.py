@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,6 +99,10 @@ class TrainingRunListView(generics.ListAPIView):
 class TrainingRunDefaultsView(APIView):
     permission_classes = [IsAdminRole]
 
+    @extend_schema(responses=inline_serializer("TrainingRunDefaults", {
+        "epochs": serializers.IntegerField(), "lr": serializers.FloatField(), "size": serializers.IntegerField(),
+        "batch_size": serializers.IntegerField(), "replay_ratio": serializers.FloatField(),
+    }))
     def get(self, request: Request) -> Response:
         return Response(settings.TRAINING_DEFAULTS)
 

@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inference.checkpoint import default_checkpoint, file_sha256, read_checkpoint
 from webapp.accounts.models import User
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
@@ -35,6 +34,8 @@ class NotGated(Conflict):
 def model_version_register(*, checkpoint_path: Path | str, activate: bool = False) -> ModelVersion:
     """Register a checkpoint (idempotent by file hash); activate it when asked."""
     path = Path(checkpoint_path).resolve()
+    from inference.checkpoint import file_sha256, read_checkpoint  # torch: not in the web process until needed
+
     data = read_checkpoint(path)  # raises CheckpointError for anything that is not a Polypscope checkpoint
     sha = file_sha256(path)
     version, _ = ModelVersion.objects.get_or_create(
@@ -58,6 +59,8 @@ def model_version_ensure_active() -> ModelVersion:
     active = ModelVersion.objects.filter(is_active=True).first()
     if active is not None:
         return active
+    from inference.checkpoint import default_checkpoint
+
     path = settings.INFERENCE_CHECKPOINT or default_checkpoint()
     try:
         return model_version_register(checkpoint_path=path, activate=True)

@@ -29,9 +29,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from inference.data import IMAGE_EXTS
 from inference.errors import InputError
-from inference.io import read_image
+from inference.io import IMAGE_EXTS, read_image
 from webapp import media
 from webapp.accounts.models import User
 from webapp.audit.services import audit_record

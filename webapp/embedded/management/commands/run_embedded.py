@@ -128,6 +128,12 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._ready = ready
 
+    def handle_exit(self, sig, frame) -> None:
+        # uvicorn raises a captured Ctrl+C or SIGTERM again once it has stopped (to end the process); here the
+        # worker is stopped next, and the process exits 0 (handle's finally).
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
     async def startup(self, sockets=None) -> None:
         await super().startup(sockets)
         if self.started:
