@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
