@@ -2,8 +2,8 @@
 and method, responses by status, plus the collectors below); a worker serves its own on METRICS_PORT (settings:
 django-prometheus' PROMETHEUS_METRICS_EXPORT_PORT) when that is set.
 
-Read from the database and Redis at each scrape of the web process (in the request), so that every web replica reports the same numbers
-and nothing is lost with a restarted worker:
+Read from the database and Redis at each scrape of the web process (in the request), so that every web replica
+reports the same numbers and nothing is lost with a restarted worker:
     polypscope_queue_depth{queue}            messages waiting in each Celery queue (gpu, train), Redis list lengths
     polypscope_videos{status}                videos by status (queued, processing, done, failed, cancelled)
     polypscope_frames_stored                 frames stored over all videos (a counter in practice: rate() of it is
