@@ -29,6 +29,28 @@ def fresh_database(name: str) -> Iterator[None]:
         test["NAME"] = old_test_name
 
 
+@contextmanager
+def kept_database(name: str) -> Iterator[bool]:
+    """The PostgreSQL database `name` beside the configured one, created and migrated when missing, and kept
+    afterwards (a benchmark's prepared data for the next run); yields whether it was just created."""
+    from django.core.management import call_command
+
+    old_name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        created = cursor.fetchone() is None
+        if created:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.settings_dict["NAME"] = name
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield created
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = old_name
+
+
 def machine_facts() -> dict:
     """What a benchmark ran on: CPU model, cores, torch threads, the ISA features that decide the CPU's speed
     (AVX2, AVX-512, native bf16: AVX512-BF16 or AMX), the accelerator. Imports torch: call it in a worker-side

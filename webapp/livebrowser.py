@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -36,13 +37,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def asgi_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+def asgi_server(env: dict[str, str], log_path: Path, command: list[str] | None = None) -> Iterator[str]:
     """The production web server (webapp/server.py: uvicorn serving webapp.asgi) on a free localhost port with
-    `env`; yields its base URL."""
+    `env`; yields its base URL. `command`: Python's arguments for another server instead ("{port}" filled in)."""
     port = free_port()
+    argv = server_command(port=port) if command is None else \
+        [sys.executable, *(arg.format(port=port) for arg in command)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            server_command(port=port),
+            argv,
             cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"

@@ -51,8 +51,9 @@ from django.test.utils import override_settings
 
 from webapp.accounts.models import Role, User
 from webapp.accounts.services import user_create
-from webapp.benchmarks import fresh_database, machine_facts
+from webapp.benchmarks import fresh_database, kept_database, machine_facts
 from webapp.livebrowser import asgi_server
+from webapp.studies.models import Study
 from webapp.studies.services import study_create, study_set_members
 from webapp.videos.models import Video, VideoStatus
 from webapp.videos.services import video_process, video_upload
@@ -61,6 +62,10 @@ DEFAULT_VIDEO = "videos/colondb_all_25fps_hold5.mp4"  # under settings.DEMO_DATA
 MASK_CHUNK_FRAMES = 500  # frontend/src/pages/video/maskCache.ts CHUNK_FRAMES
 P95_TARGET_MS = 200.0  # issue 11, with 1 s mean think time
 REQUEST_TIMEOUT_S = 30.0
+SERVERS = {
+    "uvicorn": None,  # webapp.server.command: what production runs
+    "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "webapp.asgi:application"],
+}
 
 
 @dataclass
@@ -200,10 +205,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--in-place", action="store_true",
                             help="use the configured database instead of a fresh one (tests)")
+        parser.add_argument("--keep-database", metavar="NAME", default=None,
+                            help="prepare in database NAME and keep it; a later run with the same NAME skips the "
+                                 "preparation (the processed video and the reviewers are already there)")
+        parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn",
+                            help="the ASGI server: uvicorn (production, webapp/server.py) or daphne (the one it "
+                                 "replaced, for comparison)")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
 
     def handle(self, *args, reviewers: str, seconds: float, think: str, video: Path | None,
-               synthetic_frames: int | None, seed: int, in_place: bool, as_json: bool, **options) -> None:
+               synthetic_frames: int | None, seed: int, in_place: bool, keep_database: str | None, server: str,
+               as_json: bool, **options) -> None:
         counts = [int(x) for x in reviewers.split(",")]
         thinks = [float(x) for x in think.split(",")]
         if min(counts) < 1 or seconds <= 0 or min(thinks) < 0:
@@ -215,17 +227,19 @@ class Command(BaseCommand):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line a request otherwise
         began = time.monotonic()
         facts = {**machine_facts(), "load_average_before": [round(x, 2) for x in os.getloadavg()]}
-        with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, \
-                (nullcontext() if in_place else fresh_database("bench_load")), \
+        database = (nullcontext() if in_place else kept_database(keep_database) if keep_database
+                    else fresh_database("bench_load"))
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, database, \
                 override_settings(MEDIA_ROOT=str(Path(tmp) / "media")):
-            data, tokens, video_info = self._prepare(Path(tmp), video, synthetic_frames, max(counts))
+            prepared = self._prepared(max(counts)) if keep_database else None
+            data, tokens, video_info = prepared or self._prepare(Path(tmp), video, synthetic_frames, max(counts))
             prepared_s = time.monotonic() - began
             db = connection.settings_dict
             env = dict(os.environ, MEDIA_ROOT=str(Path(tmp) / "media"),
                        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
             runs = []
             log = Path(tmp) / "server.log"
-            with asgi_server(env, log) as base:
+            with asgi_server(env, log, command=SERVERS[server]) as base:
                 for n in counts:
                     for mean in thinks:
                         result = asyncio.run(_run(base, tokens, video_info, data["study"], n, mean, seconds, seed))
@@ -233,13 +247,32 @@ class Command(BaseCommand):
             server_errors = _server_errors(log.read_text(errors="replace"))
         facts["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         report = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                  "server": "python -m webapp.server (uvicorn, 1 process, no worker)", "video": video_info,
+                  "server": f"{server} (1 process, no worker)", "video": video_info,
                   "prepared_s": round(prepared_s, 1), "runs": runs, "server_errors": server_errors,
                   "machine": facts}
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
         else:
             self._print(report)
+
+    def _prepared(self, reviewers: int) -> tuple[dict, list[str], dict] | None:
+        """What a run with --keep-database prepared before (its newest study), with at least `reviewers` members."""
+        from rest_framework.authtoken.models import Token
+
+        study = Study.objects.filter(patient__pseudo_id__startswith="BENCH-LOAD-").order_by("-pk").first()
+        video = study and study.videos.filter(status=VideoStatus.DONE).first()
+        if video is None:
+            return None
+        people = list(study.members.filter(role=Role.GASTROENTEROLOGIST).order_by("pk"))
+        if len(people) < reviewers:
+            tag = secrets.token_hex(3)
+            people += [user_create(username=f"bench-load-{tag}-{i}", password=None, role=Role.GASTROENTEROLOGIST)
+                       for i in range(reviewers - len(people))]
+            study_set_members(study=study, member_ids=[p.pk for p in people], user=study.owner)
+        tokens = [Token.objects.get_or_create(user=p)[0].key for p in people[:reviewers]]
+        self.stderr.write(f"reusing study {study.pk} and video {video.pk} ({video.frame_count} frames)")
+        return ({"study": study.pk}, tokens, {"id": video.pk, "name": video.original_name,
+                                              "frame_count": video.frame_count, "events": video.events.count()})
 
     def _prepare(self, tmp: Path, video_path: Path | None, synthetic_frames: int | None,
                  reviewers: int) -> tuple[dict, list[str], dict]:
