@@ -57,18 +57,24 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     CELERY_VISIBILITY_TIMEOUT_S  Redis redelivers an unacknowledged message after this long, default 4 h: only a
                              backstop now (the video lease and the reconciler recover work; a redelivered copy of a
                              message whose video is held does nothing)
-  Video work is leased (webapp/videos/leases.py): never stranded, never done twice.
-    VIDEO_LEASE_S            a worker renews its lease on a video every VIDEO_LEASE_S / 6 (5 s by default; and with
+  Video work is split into frame ranges, each leased (webapp/videos/leases.py): never stranded, never done twice.
+    VIDEO_RANGE_FRAMES       frames of one range, default 1500 (1 min at 25 fps): a longer video is split into ranges
+                             of equal length, at most this long, processed by several `gpu` workers at once (task
+                             `videos.process_range`); a video of this many frames or fewer is one range. A range
+                             takes about 4 min on 2 CPU cores (6 frames/s), seconds on a GPU: the visibility timeout
+                             (CELERY_VISIBILITY_TIMEOUT_S) must exceed the longest range, not the longest video
+    VIDEO_LEASE_S            a worker renews its lease on a range every VIDEO_LEASE_S / 6 (5 s by default; and with
                              every batch stored); a lease older than this, default 30, lets another worker take over
     VIDEO_RECONCILE_S        Celery beat runs the reconciler `videos.recover_videos` this often, default 15: it
-                             re-enqueues videos whose lease expired and queued videos the broker no longer holds.
-                             A killed worker's video is queued again within VIDEO_LEASE_S + VIDEO_RECONCILE_S (45 s)
+                             re-enqueues ranges whose lease expired or whose message the broker lost, and queued videos
+                             the broker no longer holds. A killed worker's range is queued again within
+                             VIDEO_LEASE_S + VIDEO_RECONCILE_S (45 s)
     VIDEO_STALL_S            the heartbeat stops renewing when no batch was stored for this long, default 900 (a
                              hung decoder gives its video up; compiling the model takes about a minute on CPU)
-    VIDEO_MAX_ATTEMPTS       claims of one video that ended without a clean hand-back (a killed worker, a database
-                             outage) before it is failed with the reason, default 5
+    VIDEO_MAX_ATTEMPTS       claims of one range that ended without a clean hand-back (a killed worker, a database
+                             outage) before its video is failed with the reason, default 5
     VIDEO_TASK_MAX_RETRIES / VIDEO_RETRY_BACKOFF_S  a database error retries the task after backoff * 2**n s, default
-                             5 retries from 5 s (155 s in all); after the last one the video is handed back (queued)
+                             5 retries from 5 s (155 s in all); after the last one the range is handed back (queued)
     POLYPSCOPE_EMBEDDED      `make run`'s mode, default off: one process, no outside services. DATABASE_URL then
                              defaults to SQLite in <repo>/.data, the broker is in memory, the Celery worker
                              and the channel layer live in the web process (`manage.py run_embedded`).
@@ -426,6 +432,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # Video leases (webapp/videos/leases.py). 30 s: renewed every 5 s, so six missed renewals in a row (a database
 # failover takes 10-30 s) before another worker may take over; with a 15 s reconciler a killed worker's video is
 # queued again within 45 s (the issue's target: resumed within 60 s).
+# 1500 frames, 1 min at 25 fps: long enough that a range's fixed costs (claim, download, seek, model load: about 1 s)
+# stay small beside its 4 min on 2 CPU cores, short enough that a 10-minute video keeps 10 workers busy.
+VIDEO_RANGE_FRAMES = env_int("VIDEO_RANGE_FRAMES", 1500)
 VIDEO_LEASE_S = env_float("VIDEO_LEASE_S", 30.0)
 VIDEO_RECONCILE_S = env_float("VIDEO_RECONCILE_S", 15.0)
 VIDEO_STALL_S = env_float("VIDEO_STALL_S", 900.0)

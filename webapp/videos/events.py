@@ -93,3 +93,19 @@ def find_events(
 def find_events_at(scores: Sequence[float], fps: float) -> list[Event]:
     """find_events with the gap and length limits turned from seconds into frames at fps."""
     return find_events(scores, max_gap=frames_for(MAX_GAP_SECONDS, fps), min_frames=frames_for(MIN_EVENT_SECONDS, fps))
+
+
+def find_events_in_runs(stored: Sequence[tuple[int, float]], fps: float) -> list[Event]:
+    """Events of the frames known so far while others are still missing (the ranges of a video processed at once,
+    some not done yet). stored: (frame index, score) in frame order. Each run of consecutive indices is searched on
+    its own, so an event that reaches a missing stretch ends there; once every frame is known, find_events_at over
+    all of them finds it whole (the final events of a video are always those)."""
+    events: list[Event] = []
+    first = 0
+    for i in range(1, len(stored) + 1):
+        if i == len(stored) or stored[i][0] != stored[i - 1][0] + 1:
+            offset = stored[first][0]
+            for e in find_events_at([score for _, score in stored[first:i]], fps):
+                events.append(Event(e.start + offset, e.end + offset, e.peak + offset, e.peak_score))
+            first = i
+    return events

@@ -35,24 +35,74 @@ class Video(models.Model):
     model_version = models.ForeignKey(
         "mlops.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    frames_done = models.PositiveIntegerField(default=0)
-    processing_fps = models.FloatField(null=True, blank=True)  # frames per second of the whole pipeline
+    frames_done = models.PositiveIntegerField(default=0)  # frames stored (while processing: the sum over its ranges)
+    # Frames per second of the whole pipeline: the frames of this processing over the time from its start to done,
+    # every worker on its ranges together.
+    processing_fps = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # One holder at a time (webapp/videos/leases.py): a worker claims the video with a fresh token and renews
-    # heartbeat_at every few seconds while it works; another may take it over only once the heartbeat is older than
-    # VIDEO_LEASE_S. While queued, heartbeat_at is when it was last handed back or re-enqueued.
-    lease_token = models.CharField(max_length=32, blank=True)
-    lease_holder = models.CharField(max_length=200, blank=True)  # host:pid of the worker, for people
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)  # claims that did not end in a clean hand-back
+    # When the video was last queued (upload, resume, reprocess, the reconciler's re-enqueue): the reconciler
+    # re-enqueues a video queued for longer than a lease whose message the broker no longer holds.
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"video {self.pk} ({self.original_name}, {self.status})"
+
+
+class RangeStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    DONE = "done", "Done"
+
+
+class VideoRange(models.Model):
+    """Frames start..end-1 of a video, processed by one task at a time under a lease (webapp/videos/leases.py).
+
+    A video is planned into ranges when its processing starts (webapp/videos/services.video_plan); several workers
+    process its ranges at once. Cancelled and failed are the video's states, not a range's: a range's worker stops
+    when its video is no longer processing. The last range reads to the end of the file.
+    """
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="ranges")
+    start = models.PositiveIntegerField()  # first frame, inclusive
+    end = models.PositiveIntegerField()  # last frame + 1
+    status = models.CharField(max_length=16, choices=RangeStatus.choices, default=RangeStatus.QUEUED)
+    frames_done = models.PositiveIntegerField(default=0)  # frames of this range stored: start..start+frames_done-1
+    processing_fps = models.FloatField(null=True, blank=True)  # of its latest run, frames per second
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # One holder at a time: a worker claims the range with a fresh token and renews heartbeat_at every few seconds
+    # while it works; another may take it over only once the heartbeat is older than VIDEO_LEASE_S. While queued,
+    # heartbeat_at is when it was planned, handed back or last re-enqueued.
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_holder = models.CharField(max_length=200, blank=True)  # host:pid of the worker, for people
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # claims that did not end in a clean hand-back
+
+    class Meta:
+        ordering = ["video_id", "start"]  # the column: ordering by the video would join (and lock) its row
+        constraints = [
+            models.UniqueConstraint(fields=["video", "start"], name="one_range_per_start"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="range_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} frames {self.start}-{self.end - 1} ({self.status})"
+
+
+class VideoFrameTimes(models.Model):
+    """The presentation time of every frame as the upload decoded the video from its start (OpenCV's
+    CAP_PROP_POS_MSEC), so that a range seeks to its first frame exactly and checks every frame it decodes
+    (webapp/videos/ranges.py). Its own table: a 1-hour video at 25 fps holds 90,000 times, never read with the
+    video's row."""
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, primary_key=True, related_name="frame_times")
+    times_ms = models.BinaryField()  # ranges.pack_times: zlib-compressed float64, frame order
 
 
 class FrameResult(models.Model):

@@ -1,4 +1,4 @@
-"""Writes on videos: upload, cancel, resume, and the processing that the Celery task calls."""
+"""Writes on videos: upload, cancel, resume, and the processing (in frame ranges) that the Celery tasks call."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from inference.engine import Engine
@@ -36,17 +38,27 @@ from webapp.mlops.engines import engine_for
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.models import Study
 from webapp.studies.services import study_lock_open
-from webapp.videos import rle
-from webapp.videos.events import HIGH_SCORE, Event, find_events_at
+from webapp.videos import ranges, rle
+from webapp.videos.events import HIGH_SCORE, Event, find_events_at, find_events_in_runs
 from webapp.videos.leases import (
     TooManyAttempts,
     heartbeat_interval_s,
+    lock_video_shared,
+    range_claim,
+    range_release,
+    range_renew,
     stop_requested,
-    video_claim,
-    video_release,
-    video_renew,
 )
-from webapp.videos.models import ACTIVE_STATUSES, FrameResult, PolypEvent, Video, VideoStatus
+from webapp.videos.models import (
+    ACTIVE_STATUSES,
+    FrameResult,
+    PolypEvent,
+    RangeStatus,
+    Video,
+    VideoFrameTimes,
+    VideoRange,
+    VideoStatus,
+)
 from webapp.videos.prefetch import prefetched
 from webapp.videos.progress import broadcast
 from webapp.videos.writer import BackgroundWriter
@@ -73,6 +85,7 @@ class _Probed:
     frame_count: int
     width: int
     height: int
+    times: np.ndarray  # ms, every frame's presentation time (VideoFrameTimes)
 
 
 class DuplicateVideo(Conflict):
@@ -107,16 +120,16 @@ def _probe_video(path: Path) -> _Probed:
         raise InvalidUpload(f"the file is {'an image' if src.kind == 'image' else 'not a video'}; upload a video")
     cap = cv2.VideoCapture(str(path))
     try:
-        decoded = 0
-        while cap.grab():
-            decoded += 1
+        times = ranges.frame_times(cap)  # every frame's presentation time: a range seeks by them
     finally:
         cap.release()
+    decoded = len(times)
     if decoded == 0:
         raise InvalidUpload("the video has no decodable frames")
     if decoded < MIN_DECODED_FRACTION * src.count:
         raise InvalidUpload(f"the video is truncated or corrupt: {decoded} of {src.count} frames decode")
-    return _Probed(fps=src.fps if src.fps > 0 else 0.0, frame_count=decoded, width=src.width, height=src.height)
+    return _Probed(fps=src.fps if src.fps > 0 else 0.0, frame_count=decoded, width=src.width, height=src.height,
+                   times=times)
 
 
 def _without_path(exc: Exception, path: Path) -> str:
@@ -194,6 +207,7 @@ def video_create_from_file(
                 width=info.width,
                 height=info.height,
             )
+            VideoFrameTimes.objects.create(video=video, times_ms=ranges.pack_times(info.times))
             audit_record(actor=user, action=Action.VIDEO_UPLOAD, target=video,
                          detail={"checksum": checksum, **(audit_detail or {})})
             if enqueue:
@@ -229,19 +243,21 @@ VIDEO_RESUME = Action.VIDEO_RESUME
 
 
 def video_resume(*, video: Video, user: User) -> Video:
-    """Queue a cancelled video again: the worker continues after its last stored frame (video_process) with the
-    model version it started with. 409 unless cancelled, and on a closed study (study_lock_open). Audited with
-    the frame it resumes from."""
+    """Queue a cancelled video again: each of its ranges continues after its last stored frame (range_process) with
+    the model version the video started with. 409 unless cancelled, and on a closed study (study_lock_open). Audited
+    with the frames stored so far (`from_frame`: the frame it resumes from when the video is one range)."""
     with transaction.atomic():
         study_lock_open(study_id=video.study_id)  # study first, then video (the order every write keeps)
         video = Video.objects.select_for_update().get(pk=video.pk)
         if video.status != VideoStatus.CANCELLED:
             raise Conflict(f"the video is {video.status}; only a cancelled video can be resumed")
-        # The progress a cancelled run had stored (its last batch may be stored without being counted: the
-        # conditional progress UPDATE no longer matched once the video was cancelled).
-        video.frames_done = _next_index(video)
-        video.status, video.finished_at, video.error, video.attempts = VideoStatus.QUEUED, None, "", 0
-        video.save(update_fields=["status", "finished_at", "error", "frames_done", "attempts"])
+        # The progress a cancelled run had stored (its last batches may be stored without being counted: the progress
+        # UPDATE no longer matches once the video was cancelled).
+        video.frames_done = FrameResult.objects.filter(video=video).count()
+        video.status, video.finished_at, video.error = VideoStatus.QUEUED, None, ""
+        video.queued_at = timezone.now()
+        video.save(update_fields=["status", "finished_at", "error", "frames_done", "queued_at"])
+        VideoRange.objects.filter(video=video).update(attempts=0)  # a resume starts the count anew
         audit_record(actor=user, action=VIDEO_RESUME, target=video, detail={"from_frame": video.frames_done})
         transaction.on_commit(lambda: _enqueue(video.pk))
     broadcast(video.pk, _status_message(video))
@@ -251,8 +267,9 @@ def video_resume(*, video: Video, user: User) -> Video:
 def video_reprocess(*, video: Video, user: User) -> Video:
     """Queue a finished (or failed, or cancelled) video to be processed again with the active model version.
 
-    Its frame results are replaced; its verdicts stay (carried over to the new events, _store_events) and so do
-    its corrections (mask revisions are keyed by frame, not by result). Audited with both versions.
+    Its frame results and ranges are replaced (planned anew, with today's VIDEO_RANGE_FRAMES); its verdicts stay
+    (carried over to the new events, _store_events) and so do its corrections (mask revisions are keyed by frame, not
+    by result). Audited with both versions.
     """
     with transaction.atomic():
         study_lock_open(study_id=video.study_id)  # study first, then video (the order every write keeps)
@@ -264,11 +281,12 @@ def video_reprocess(*, video: Video, user: User) -> Video:
             raise Conflict(f"the video was processed with the active model ({active.version}) already")
         previous = video.model_version
         FrameResult.objects.filter(video=video).delete()
+        VideoRange.objects.filter(video=video).delete()  # a worker still on one finds its range gone and stops
         video.status, video.model_version, video.error = VideoStatus.QUEUED, None, ""
         video.frames_done, video.processing_fps, video.started_at, video.finished_at = 0, None, None, None
-        video.attempts = 0
+        video.queued_at = timezone.now()
         video.save(update_fields=["status", "model_version", "error", "frames_done", "processing_fps", "started_at",
-                                  "finished_at", "attempts"])
+                                  "finished_at", "queued_at"])
         audit_record(actor=user, action=Action.VIDEO_REPROCESS, target=video,
                      detail={"previous_model": previous.pk if previous else None, "model": active.pk})
         transaction.on_commit(lambda: _enqueue(video.pk))
@@ -277,6 +295,10 @@ def video_reprocess(*, video: Video, user: User) -> Video:
 
 
 # --- processing -----------------------------------------------------------------------------------
+# A video is processed in frame ranges (VideoRange, webapp/videos/ranges.py): video_plan splits a queued video, each
+# range is processed under its own lease (range_process; webapp/videos/leases.py), several at once on several
+# workers, and the last range to finish finishes the video (range_complete). The Celery tasks
+# (webapp/videos/tasks.py) spread the ranges over the `gpu` workers; video_process runs them all in this process.
 
 
 def _status_message(video: Video, events: list[Event] | None = None, fps: float | None = None) -> dict:
@@ -294,93 +316,163 @@ def _status_message(video: Video, events: list[Event] | None = None, fps: float 
     }
 
 
-def _frames_from(frames: Iterator[np.ndarray], start: int) -> Iterator[np.ndarray]:
-    """Frames from index `start` on; closing this closes the decoder (and releases its capture)."""
-    with closing(frames):  # type: ignore[type-var]
-        yield from islice(frames, start, None)
-
-
 def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
     it = iter(frames)
     while batch := list(islice(it, size)):
         yield batch
 
 
-def video_fail(*, video_id: int, message: str, token: str | None = None) -> None:
-    """Fail a queued or processing video with a message; with `token`, only while no other worker holds it."""
+def video_fail(*, video_id: int, message: str, range_id: int | None = None, token: str | None = None) -> None:
+    """Fail a queued or processing video with a message; with `token`, only while no other worker holds range_id
+    (the range whose processing failed). The workers on its other ranges stop at their next batch."""
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
         if video is None or video.status not in ACTIVE_STATUSES:
             return
-        if token is not None and video.lease_token not in ("", token):
-            return  # another worker took it over: its outcome is not ours to write
+        if token is not None:
+            holder = VideoRange.objects.filter(pk=range_id).values_list("lease_token", flat=True).first()
+            if holder is None or holder not in ("", token):
+                return  # another worker took the range over (or the video was planned anew): not ours to judge
         video.status = VideoStatus.FAILED
         video.error = message[:2000]
         video.finished_at = timezone.now()
-        video.lease_token = ""
-        video.save(update_fields=["status", "error", "finished_at", "lease_token"])
+        video.save(update_fields=["status", "error", "finished_at"])
     broadcast(video_id, _status_message(video))
 
 
-def video_hand_back(*, video_id: int, token: str, counted: bool) -> bool:
-    """Give a video this worker holds back to the queue and enqueue it again after commit (a warm shutdown between
-    batches; the last retry of a database error, `counted` toward VIDEO_MAX_ATTEMPTS). The next worker continues
-    after the last stored frame. False when it was not ours any more."""
+def range_fail(*, range_id: int, message: str, token: str | None = None) -> None:
+    """video_fail for the video of a range whose processing failed."""
+    video_id = VideoRange.objects.filter(pk=range_id).values_list("video_id", flat=True).first()
+    if video_id is not None:
+        video_fail(video_id=video_id, message=message, range_id=range_id, token=token)
+
+
+def _enqueue_range(range_id: int) -> None:
+    from webapp.videos.tasks import send_range  # tasks import this module
+
+    send_range(range_id)
+
+
+def range_hand_back(*, range_id: int, token: str, counted: bool) -> bool:
+    """Give a range this worker holds back and enqueue it again after commit (a warm shutdown between batches; the
+    last retry of a database error, `counted` toward VIDEO_MAX_ATTEMPTS). The next worker continues after its last
+    stored frame. False when it was not ours any more."""
     with transaction.atomic():
-        if not video_release(video_id=video_id, token=token, counted=counted):
+        if not range_release(range_id=range_id, token=token, counted=counted):
             return False
-        transaction.on_commit(lambda: _enqueue(video_id))
-    video = Video.objects.filter(pk=video_id).first()
-    if video is not None:
-        broadcast(video_id, _status_message(video))
+        transaction.on_commit(lambda: _enqueue_range(range_id))
     return True
 
 
-def video_process(*, video_id: int, token: str | None = None) -> None:
-    """Claim the video (webapp/videos/leases.py), run the active model over every frame not yet stored, then store
-    the events; or, on a warm shutdown, stop between batches and hand the video back.
+def video_plan(*, video_id: int, range_frames: int | None = None) -> list[int]:
+    """Start processing a queued video: split it into ranges of at most `range_frames` frames (VIDEO_RANGE_FRAMES;
+    ranges.plan: a video of that many frames or fewer is one range), or keep the ranges it has (a resumed video,
+    run_embedded's restart: their queued and unfinished ranges are queued again), and mark it processing with the
+    model version it runs (the active one; a resumed video keeps its own). One transaction.
+
+    Returns the ids of the ranges left, in frame order; [] when the video is not queued (planned already: a duplicate
+    message; final; gone)."""
+    now = timezone.now()
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video_id).first()
+        if video is None or video.status != VideoStatus.QUEUED:
+            _log_not_queued(video_id, video)
+            return []
+        parts = VideoRange.objects.filter(video=video)
+        if not parts.exists():
+            bounds = ranges.plan(video.frame_count, range_frames or settings.VIDEO_RANGE_FRAMES)
+            VideoRange.objects.bulk_create([VideoRange(video=video, start=a, end=b, heartbeat_at=now)
+                                            for a, b in bounds])
+        else:
+            parts.exclude(status=RangeStatus.DONE).update(status=RangeStatus.QUEUED, lease_token="",
+                                                          lease_holder="", heartbeat_at=now)
+        if video.model_version is None:  # a resumed video keeps the version it started with
+            video.model_version = model_version_ensure_active()
+        video.status, video.started_at, video.finished_at = VideoStatus.PROCESSING, now, None
+        video.frames_done = FrameResult.objects.filter(video=video).count()
+        video.save(update_fields=["status", "model_version", "started_at", "finished_at", "frames_done"])
+        left = list(parts.exclude(status=RangeStatus.DONE).order_by("start").values_list("pk", flat=True))
+    log.info("video %s: %s frames in %s range(s), %s left", video_id, video.frame_count, parts.count(), len(left))
+    return left
+
+
+def _log_not_queued(video_id: int, video: Video | None) -> None:
+    if video is None:
+        log.info("video %s: gone; this message does nothing", video_id)
+    elif video.status == VideoStatus.PROCESSING:
+        holders = sorted(set(VideoRange.objects.filter(video=video, status=RangeStatus.PROCESSING)
+                             .values_list("lease_holder", flat=True)))
+        log.info("video %s: held by %s (its ranges are planned and queued); this message does nothing", video_id,
+                 ", ".join(holders) or "no worker at this moment")
+    else:
+        log.info("video %s: %s; this message does nothing", video_id, video.status)
+
+
+def video_ranges_left(*, video_id: int) -> list[int]:
+    """The ranges of a processing video not done yet, in frame order."""
+    return list(VideoRange.objects.filter(video_id=video_id, video__status=VideoStatus.PROCESSING)
+                .exclude(status=RangeStatus.DONE).order_by("start").values_list("pk", flat=True))
+
+
+def video_process(*, video_id: int, range_frames: int | None = None) -> None:
+    """Process a video in this process, range after range: plan it when it is queued, then run every range left that
+    no other worker holds (tests, bench_load, bench_pipeline; the Celery tasks spread the ranges over the workers
+    instead). Ends with the video done, unless it was cancelled, failed, or a range is held elsewhere."""
+    video_plan(video_id=video_id, range_frames=range_frames)
+    for range_id in video_ranges_left(video_id=video_id):
+        range_process(range_id=range_id)
+
+
+def range_process(*, range_id: int, token: str | None = None) -> None:
+    """Claim the range (webapp/videos/leases.py), run the video's model over its frames not stored yet, then mark it
+    done, and finish the video when it was the last range left (range_complete); or, on a warm shutdown, stop between
+    batches and hand the range back.
 
     Idempotent and resumable: frames are written with ignore_conflicts on (video, index) and only while this call
-    holds the lease, and a retry starts after the last stored frame, so each frame is stored exactly once, by one
-    worker. `token`: the lease token (the task passes the same one to its retries); a fresh one by default. The
-    engine runs here while a writer thread stores the batches before (webapp/videos/writer.py); an error of the
-    writer is raised here.
+    holds the range's lease, and a retry starts after the range's last stored frame, so each frame is stored exactly
+    once, by one worker. `token`: the lease token (the task passes the same one to its retries); a fresh one by
+    default. The engine runs here while a writer thread stores the batches before (webapp/videos/writer.py); an error
+    of the writer is raised here.
     """
     token = token or new_token()
     try:
-        video = video_claim(video_id=video_id, token=token)
+        part = range_claim(range_id=range_id, token=token)
     except TooManyAttempts as exc:
-        video_fail(video_id=video_id, message=str(exc))
+        range_fail(range_id=range_id, message=str(exc))
         return
-    if video is None:
-        return  # held by another worker, or final
+    if part is None:
+        return  # held by another worker, done, or its video is no longer processing
+    video = part.video
     # A caller inside a transaction (tests) holds rows another connection cannot see: the batches renew the lease.
     beat = None if connection.in_atomic_block else Heartbeat(
-        lambda: video_renew(video_id=video_id, token=token), interval_s=heartbeat_interval_s(),
-        stall_s=settings.VIDEO_STALL_S, name=f"video-{video_id}-lease")
+        lambda: range_renew(range_id=range_id, token=token), interval_s=heartbeat_interval_s(),
+        stall_s=settings.VIDEO_STALL_S, name=f"video-{video.pk}-range-{part.start}-lease")
     try:
         with beat or nullcontext():
             engine = engine_for(video.model_version)  # before the download: a bad checkpoint fails at once
             with media.local_copy(video.file.name) as path:  # remote storage: a download, removed afterwards
                 try:
-                    _run_frames(video, engine, path, token, beat)
+                    _run_frames(part, engine, path, token, beat)
                 except InputError as exc:  # its message names the local path; the user knows the stored name
                     raise InputError(str(exc).replace(str(path), video.file.name)) from exc
     except (InputError, CheckpointError) as exc:
-        video_fail(video_id=video_id, message=str(exc), token=token)
+        video_fail(video_id=video.pk, message=str(exc), range_id=part.pk, token=token)
 
 
-def _run_frames(video: Video, engine: Engine, path: Path, token: str | None = None,
+def _run_frames(part: VideoRange, engine: Engine, path: Path, token: str | None = None,
                 beat: Heartbeat | None = None) -> None:
-    """The engine over the frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
-    start = _next_index(video)
-    scores = list(
-        FrameResult.objects.filter(video=video, index__lt=start).order_by("index").values_list("score", flat=True)
-    )
-    log.info("video %s: processing from frame %s (attempt %s, lease %s)", video.pk, start, video.attempts,
-             (token or "")[:8])
-    stored = StoredRun(video=video, scores=scores, began=time.monotonic(), token=token, beat=beat)
-    frames = prefetched(_frames_from(probe(path).frames(), start))  # decoding overlaps the engine
+    """The engine over the range's frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
+    video = part.video
+    last = part.end >= video.frame_count  # the last range reads to the end of the file
+    start = _next_index(part, last)
+    whole = part.start == 0 and last  # the video is one range: its events are stored as they are found
+    scores = list(FrameResult.objects.filter(video=video, index__gte=part.start, index__lt=start)
+                  .order_by("index").values_list("score", flat=True)) if whole else []
+    log.info("video %s: processing from frame %s (range %s-%s, attempt %s, lease %s)", video.pk, start, part.start,
+             part.end - 1, part.attempts, (token or "")[:8])
+    stored = StoredRun(part=part, scores=scores, began=time.monotonic(), token=token, beat=beat, live_events=whole)
+    times = _frame_times(video) if start > 0 else None
+    frames = prefetched(ranges.read_frames(path, start, None if last else part.end, times))  # decoding overlaps
     index = start
     interrupted = False
     with closing(frames), BackgroundWriter(stored.write, name=f"video-{video.pk}-writer") as writer:
@@ -396,68 +488,98 @@ def _run_frames(video: Video, engine: Engine, path: Path, token: str | None = No
                 break
     if stored.cancelled or (beat is not None and beat.lost.is_set()):
         log.info("video %s: stopped at frame %s (no longer processing, or no longer ours)", video.pk,
-                 video.frames_done)
+                 part.start + part.frames_done)
         return
     if interrupted and token is not None:
-        handed = video_hand_back(video_id=video.pk, token=token, counted=False)
+        handed = range_hand_back(range_id=part.pk, token=token, counted=False)
         log.info("video %s: shutting down; %s at frame %s", video.pk,
-                 "handed back" if handed else "no longer ours", video.frames_done)
+                 "handed back" if handed else "no longer ours", part.start + part.frames_done)
         return
-    video_finish(video=video, scores=stored.scores, frames=index, rate=stored.rate, token=token)
+    log.info("video %s: ran frames %s-%s (range %s-%s, lease %s)", video.pk, start, index - 1, part.start,
+             part.end - 1, (token or "")[:8])
+    range_complete(part=part, token=token, rate=stored.rate)
+
+
+def _frame_times(video: Video) -> np.ndarray | None:
+    """The times the upload recorded (ranges.read_frames seeks by them); None for a video uploaded before they were
+    recorded (a range then decodes from the start of the file)."""
+    data = VideoFrameTimes.objects.filter(video=video).values_list("times_ms", flat=True).first()
+    return None if data is None else ranges.unpack_times(data)
 
 
 @dataclass
 class StoredRun:
-    """What one processing run has stored. write() is what the writer thread does per batch (bench_pipeline
+    """What one run of a range has stored. write() is what the writer thread does per batch (bench_pipeline
     --storage-only times it alone); only that thread changes this object until the run ends."""
 
-    video: Video
-    scores: list[float]  # of every stored frame, in frame order (events are found from these)
+    part: VideoRange
+    scores: list[float]  # of every stored frame of the range, in frame order (live events are found from these)
     began: float  # time.monotonic() at the start of the run
     processed: int = 0  # frames stored in this run
-    rate: float = 0.0  # frames per second of the whole pipeline so far
+    rate: float = 0.0  # frames per second of this run so far
     last_sent: float = 0.0
     cancelled: bool = False  # no longer processing, or no longer ours
     token: str | None = None  # the lease this run holds (None: no lease, bench_pipeline --storage-only)
     beat: Heartbeat | None = None  # told of every stored batch (its stall guard)
+    live_events: bool = False  # the range is the whole video: its events are stored as they are found
 
     def write(self, results: list[EngineResult]) -> bool:
-        """Store one batch and record progress; False once the video is no longer processing, or no longer ours."""
-        video = self.video
+        """Store one batch and record progress; False once the video is no longer processing, or the range no
+        longer ours."""
+        part, video = self.part, self.part.video
         done = results[-1].index + 1
+        tick = time.monotonic() - self.last_sent >= PROGRESS_INTERVAL_S
         events = None
         with transaction.atomic():
-            # The row lock orders this write against a takeover (video_claim locks the row too): a holder whose
-            # token is gone stores nothing, so no frame is ever stored by two workers.
-            held = Video.objects.select_for_update().filter(pk=video.pk)
+            # The video's row first (every write keeps that order: video, then range). Shared with the workers of
+            # its other ranges, exclusive against cancel, reprocess, delete and the finisher; exclusive here only
+            # when this batch stores the events (a one-range video: nobody else writes them).
+            if tick and self.live_events:
+                status = Video.objects.select_for_update().filter(pk=video.pk).values_list("status", flat=True).first()
+            else:
+                status = lock_video_shared(video.pk)
+            # The range's row lock orders this write against a takeover (range_claim locks the row too): a holder
+            # whose token is gone stores nothing, so no frame is ever stored by two workers.
+            held = VideoRange.objects.select_for_update(of=("self",)).filter(pk=part.pk)
             if self.token is not None:
                 held = held.filter(lease_token=self.token)
-            status = held.values_list("status", flat=True).first()
-            if status is None:
+            if status is None or not held.order_by().values_list("pk", flat=True):
                 self.cancelled = True
                 return False
             # A batch in flight when the video was cancelled is still stored (resume continues after it).
             _store_results(video, results, video.fps or 0.0)
             self.scores.extend(r.score for r in results)
             self.processed += len(results)
-            video.frames_done = done
+            self.rate = self.processed / max(time.monotonic() - self.began, 1e-9)
+            part.frames_done = done - part.start
+            VideoRange.objects.filter(pk=part.pk).update(frames_done=part.frames_done, heartbeat_at=timezone.now(),
+                                                         processing_fps=self.rate)
             if status != VideoStatus.PROCESSING:
                 self.cancelled = True
                 return False
-            Video.objects.filter(pk=video.pk).update(frames_done=done, heartbeat_at=timezone.now())
-            now = time.monotonic()
-            self.rate = self.processed / max(now - self.began, 1e-9)
-            if now - self.last_sent >= PROGRESS_INTERVAL_S:
-                self.last_sent = now
+            if tick and self.live_events:
                 # From the stored frames only; stored as they are found, so the API lists them while the video
                 # is still processing.
                 events = find_events_at(self.scores, video.fps or 0.0)
                 _store_events(video, events)
+        video.frames_done, rate = _video_progress(video.pk)
         if self.beat is not None:
             self.beat.progressed()
-        if events is not None:
-            broadcast(video.pk, _status_message(video, events, self.rate))
+        if tick:
+            self.last_sent = time.monotonic()
+            broadcast(video.pk, _status_message(video, events, rate))
         return True
+
+
+def _video_progress(video_id: int) -> tuple[int, float]:
+    """Record the video's progress, the frames its ranges stored (several workers store at once: each writes the sum,
+    never less than what is there), and return it with the frame rate of its ranges in progress, all together."""
+    totals = VideoRange.objects.filter(video_id=video_id).aggregate(
+        frames=Coalesce(Sum("frames_done"), 0),
+        rate=Coalesce(Sum("processing_fps", filter=Q(status=RangeStatus.PROCESSING)), 0.0))
+    Video.objects.filter(pk=video_id, status=VideoStatus.PROCESSING).update(
+        frames_done=Greatest(F("frames_done"), Value(totals["frames"])))
+    return totals["frames"], totals["rate"]
 
 
 def _store_results(video: Video, results: list[EngineResult], fps: float) -> None:
@@ -480,9 +602,79 @@ def _store_results(video: Video, results: list[EngineResult], fps: float) -> Non
     )
 
 
-def _next_index(video: Video) -> int:
-    last = FrameResult.objects.filter(video=video).aggregate(last=Max("index"))["last"]
-    return 0 if last is None else last + 1
+def _next_index(part: VideoRange, last: bool) -> int:
+    """After the range's last stored frame (its first frame when none is stored): a range stores its frames in order
+    from its start, so what is stored of it is a prefix."""
+    stored = FrameResult.objects.filter(video_id=part.video_id, index__gte=part.start)
+    if not last:
+        stored = stored.filter(index__lt=part.end)
+    index = stored.aggregate(last=Max("index"))["last"]
+    return part.start if index is None else index + 1
+
+
+def range_complete(*, part: VideoRange, token: str | None, rate: float) -> bool:
+    """Mark a range done once every frame of it is stored; True when that finished the video. The last range of a
+    video to finish finishes it: the events over the whole score sequence (so an event that crosses a range border is
+    one event), status done, the final message. Exactly one finisher: each completion locks the video's row (FOR
+    UPDATE) before it marks its range done and counts the ranges left, so completions run one after another and only
+    the last sees none left. Before that, the events of the frames stored so far are stored provisionally, each run of
+    consecutive stored frames on its own (the finisher replaces them)."""
+    video_id = part.video_id
+    now = timezone.now()
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video_id).first()
+        if video is None:
+            return False
+        mine = VideoRange.objects.filter(pk=part.pk, status=RangeStatus.PROCESSING)
+        if token is not None:
+            mine = mine.filter(lease_token=token)
+        if not mine.update(status=RangeStatus.DONE, lease_token="", finished_at=now, heartbeat_at=now,
+                           processing_fps=rate or None):
+            return False  # taken over, or planned anew: not ours to complete
+        if video.status != VideoStatus.PROCESSING:
+            return False  # cancelled or failed meanwhile: the range's frames stay, a resume skips it
+        fps = video.fps or 0.0
+        stored = list(FrameResult.objects.filter(video=video).order_by("index").values_list("index", "score"))
+        left = VideoRange.objects.filter(video=video).exclude(status=RangeStatus.DONE).exists()
+        if left:
+            events = find_events_in_runs(stored, fps)
+            _store_events(video, events)
+            video.frames_done = len(stored)
+            Video.objects.filter(pk=video.pk).update(frames_done=video.frames_done)
+            message = _status_message(video, events, _ranges_rate(video))
+        elif stored and stored[-1][0] != len(stored) - 1:  # never: each range stores its frames to its end
+            missing = next(i for i, (index, _) in enumerate(stored) if index != i)
+            video.status, video.error, video.finished_at = VideoStatus.FAILED, f"frame {missing} is missing", now
+            video.save(update_fields=["status", "error", "finished_at"])
+            message = _status_message(video)
+        else:
+            events = find_events_at([score for _, score in stored], fps)
+            _store_events(video, events)
+            video.status = VideoStatus.DONE
+            video.frames_done = video.frame_count = len(stored)  # what the decoder delivered is the truth
+            video.processing_fps = _video_rate(video, now)
+            video.finished_at = now
+            video.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at"])
+            message = _status_message(video, events, video.processing_fps)
+    broadcast(video_id, message)
+    if video.status == VideoStatus.DONE:
+        log.info("video %s: done, %s frames, %s events", video_id, video.frame_count, len(events))
+    return video.status == VideoStatus.DONE
+
+
+def _ranges_rate(video: Video) -> float:
+    return VideoRange.objects.filter(video=video, status=RangeStatus.PROCESSING).aggregate(
+        rate=Coalesce(Sum("processing_fps"), 0.0))["rate"]
+
+
+def _video_rate(video: Video, now: datetime) -> float | None:
+    """Frames per second of this processing, every worker together: the frames of the ranges done since it started
+    over the time since (ranges a resumed video had finished before do not count; a range half done before does)."""
+    before = VideoRange.objects.filter(video=video, finished_at__lt=video.started_at).aggregate(
+        frames=Coalesce(Sum("frames_done"), 0))["frames"]
+    elapsed = (now - video.started_at).total_seconds() if video.started_at else 0.0
+    frames = video.frame_count - before
+    return frames / elapsed if elapsed > 0 and frames > 0 else None
 
 
 # Judged events are parked at these indices while they are rewritten (PositiveIntegerField holds up to 2**31 - 1;
@@ -533,27 +725,6 @@ def _store_events(video: Video, events: list[Event]) -> None:
                 PolypEvent.objects.filter(pk=e.pk).update(start_index=e.start_index, peak_index=e.peak_index,
                                                           end_index=e.end_index)
         PolypEvent.objects.bulk_create(fresh)
-
-
-def video_finish(*, video: Video, scores: list[float], frames: int, rate: float, token: str | None = None) -> None:
-    """Mark a processing video done with its events, unless it was cancelled, failed or (with `token`) taken over
-    meanwhile."""
-    fps = video.fps or 0.0
-    events = find_events_at(scores, fps)
-    with transaction.atomic():
-        current = Video.objects.select_for_update().get(pk=video.pk)
-        if current.status != VideoStatus.PROCESSING or (token is not None and current.lease_token != token):
-            return
-        _store_events(current, events)
-        current.status = VideoStatus.DONE
-        current.frames_done = frames
-        current.frame_count = frames  # what the decoder delivered is the truth
-        current.processing_fps = rate or None
-        current.finished_at = timezone.now()
-        current.lease_token = ""
-        current.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at",
-                                    "lease_token"])
-    broadcast(current.pk, _status_message(current, events, rate))
 
 
 def video_delete(*, video: Video, user: User) -> None:

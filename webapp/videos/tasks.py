@@ -1,8 +1,12 @@
 """Celery tasks for videos: take ids, call a service, own the retry policy.
 
-Work is never stranded, never done twice (webapp/videos/leases.py): process_video claims its video with a lease, so
-a redelivered or duplicated message does nothing while the video is held; recover_videos (Celery beat, and each
-worker as it starts) re-enqueues videos nobody holds; a warm shutdown hands the video back between batches.
+A video is processed in frame ranges (webapp/videos/ranges.py), several at once: process_video plans a queued video
+into ranges (VIDEO_RANGE_FRAMES each), queues one process_range task per range but the first on `gpu`, and processes
+the first itself (a video of one range, a short clip, starts as fast as before). Each range runs under its own lease
+(webapp/videos/leases.py), so a redelivered or duplicated message does nothing while its range is held or done;
+recover_videos (Celery beat, and each worker as it starts) re-enqueues ranges and videos nobody holds; a warm shutdown
+hands the range back between batches. A range is short (1500 frames by default: about 4 min on 2 CPU cores, seconds
+on a GPU), which is what the broker's visibility timeout must exceed (CELERY_VISIBILITY_TIMEOUT_S).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from webapp.leases import new_token
-from webapp.videos.leases import request_stop, videos_to_recover
-from webapp.videos.services import video_fail, video_hand_back, video_process
+from webapp.videos.leases import PROCESS_QUEUE, ranges_to_recover, request_stop, videos_to_recover
+from webapp.videos.services import range_fail, range_hand_back, range_process, video_plan
 
 log = logging.getLogger(__name__)
 
@@ -24,47 +28,94 @@ log = logging.getLogger(__name__)
 @shared_task(
     name="videos.process_video",
     bind=True,
-    # A worker killed mid-video leaves the message unacknowledged; the lease decides who works on the video, so a
-    # redelivered copy finds it held (or done) and does nothing, and the reconciler re-enqueues an abandoned one.
+    # A worker killed mid-range leaves the message unacknowledged; the range's lease decides who works on it, so a
+    # redelivered copy finds the video planned (and its range held or done) and does nothing, and the reconciler
+    # re-enqueues an abandoned range.
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def process_video(self, video_id: int, token: str | None = None) -> None:
+def process_video(self, video_id: int, token: str | None = None, range_id: int | None = None,
+                  range_frames: int | None = None) -> None:
+    """Plan a queued video into ranges of `range_frames` frames (default VIDEO_RANGE_FRAMES), queue all but the first,
+    and process the first here. range_id: a retry of that first range (with its lease token)."""
     token = token or new_token()  # kept across retries: a retry takes the lease back at once
+    if range_id is None:
+        try:
+            left = video_plan(video_id=video_id, range_frames=range_frames)
+        except (OperationalError, InterfaceError) as exc:  # the database went away before anything was planned
+            retries = self.request.retries
+            if retries < settings.VIDEO_TASK_MAX_RETRIES:
+                raise self.retry(exc=exc, countdown=settings.VIDEO_RETRY_BACKOFF_S * 2**retries) from exc
+            raise  # queued still: the reconciler re-enqueues it once the database is back
+        if not left:
+            return  # planned already (a duplicate message), final, or gone
+        for other in left[1:]:
+            send_range(other)
+        range_id = left[0]
+    _run_range(self, range_id, token, args=(video_id,), kwargs={"range_id": range_id, "range_frames": range_frames})
+
+
+@shared_task(
+    name="videos.process_range",
+    bind=True,
+    acks_late=True,  # as process_video: the lease, not the message, decides who works on the range
+    reject_on_worker_lost=True,
+)
+def process_range(self, range_id: int, token: str | None = None) -> None:
+    """Process one range of a video (planned by process_video) after its last stored frame."""
+    token = token or new_token()
+    _run_range(self, range_id, token, args=(range_id,), kwargs={})
+
+
+def send_range(range_id: int) -> None:
+    """Queue process_range on `gpu` (named here: a retry goes back to the queue its message came from)."""
+    process_range.apply_async((range_id,), queue=PROCESS_QUEUE)
+
+
+def _run_range(task, range_id: int, token: str, *, args: tuple, kwargs: dict) -> None:
+    """The retry policy of a range, whichever task runs it: a database error retries the task with the same lease
+    token (it takes the range back at once) after backoff * 2**n s; after the last retry the range is handed back
+    (counted toward VIDEO_MAX_ATTEMPTS). Any other error fails the video with its message."""
     try:
-        video_process(video_id=video_id, token=token)
+        range_process(range_id=range_id, token=token)
     except (OperationalError, InterfaceError) as exc:  # the database went away
-        retries = self.request.retries
+        retries = task.request.retries
         if retries < settings.VIDEO_TASK_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=settings.VIDEO_RETRY_BACKOFF_S * 2**retries,
-                             args=(video_id,), kwargs={"token": token}) from exc
-        _give_back(video_id, token, exc)
+            raise task.retry(exc=exc, countdown=settings.VIDEO_RETRY_BACKOFF_S * 2**retries,
+                             args=args, kwargs={**kwargs, "token": token}) from exc
+        _give_back(range_id, token, exc)
     except Exception as exc:
-        video_fail(video_id=video_id, message=f"processing failed: {type(exc).__name__}: {exc}", token=token)
+        range_fail(range_id=range_id, message=f"processing failed: {type(exc).__name__}: {exc}", token=token)
         raise
 
 
-def _give_back(video_id: int, token: str, exc: Exception) -> None:
-    """The last retry: queue the video again (counted toward VIDEO_MAX_ATTEMPTS), never leave it processing. With the
+def _give_back(range_id: int, token: str, exc: Exception) -> None:
+    """The last retry: queue the range again (counted toward VIDEO_MAX_ATTEMPTS), never leave it processing. With the
     database still away, its lease expires and the reconciler re-enqueues it once the database is back."""
-    log.error("video %s: database unavailable after %s retries (%s); handing it back", video_id,
+    log.error("range %s: database unavailable after %s retries (%s); handing it back", range_id,
               settings.VIDEO_TASK_MAX_RETRIES, exc)
     try:
-        video_hand_back(video_id=video_id, token=token, counted=True)
+        range_hand_back(range_id=range_id, token=token, counted=True)
     except DatabaseError as again:
-        log.error("video %s: could not hand it back (%s); the reconciler re-enqueues it when its lease expires",
-                  video_id, again)
+        log.error("range %s: could not hand it back (%s); the reconciler re-enqueues it when its lease expires",
+                  range_id, again)
 
 
 @shared_task(name="videos.recover_videos")
-def recover_videos() -> list[int]:
-    """The reconciler: re-enqueue videos nobody works on (lease expired) and queued ones the broker lost."""
-    stale = videos_to_recover()
-    for video_id in stale:
+def recover_videos() -> dict[str, list[int]]:
+    """The reconciler: re-enqueue ranges nobody works on (lease expired, or queued with no message in the broker) and
+    queued videos the broker lost."""
+    videos = videos_to_recover()
+    for video_id in videos:
         process_video.delay(video_id)
-    if stale:
-        log.warning("re-enqueued videos nobody held %s", stale)
-    return stale
+    parts = ranges_to_recover()
+    for range_id in parts:
+        send_range(range_id)
+    if videos:
+        log.warning("re-enqueued videos nobody held %s", videos)
+    if parts:
+        log.warning("re-enqueued ranges nobody held %s", parts)
+    return {"videos": videos, "ranges": parts}
 
 
 @worker_ready.connect
@@ -88,7 +139,7 @@ def _queues(consumer) -> set[str]:
 
 @worker_shutting_down.connect
 def _stop_between_batches(**kwargs) -> None:
-    """Warm shutdown (SIGTERM): the video in progress stops at its next batch and is handed back (run in the signal
+    """Warm shutdown (SIGTERM): the range in progress stops at its next batch and is handed back (run in the signal
     handler: only an event is set)."""
     request_stop()
 

@@ -10,7 +10,8 @@ Celery beat, PostgreSQL and Redis (webapp/videos/leases.py).
     the video is not left processing; it is queued again and finished once the database is back.
 
 The leases are short here (5 s, reconciler every 1 s) so that each test takes seconds; production's bounds are in
-webapp/README.md. A 1200-frame 64x48 clip takes about 8 s through the tiny model on two cores.
+webapp/README.md. A 1200-frame 64x48 clip takes about 8 s through the tiny model on two cores. It is one range
+(VIDEO_RANGE_FRAMES, 1500): its lease is its range's. Videos split into several ranges: test_reliability_ranges.py.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from kombu import Connection
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from tests.webapp.videos.worker import ROOT, stop_worker
-from webapp.videos.models import FrameResult, Video, VideoStatus
+from webapp.videos.models import FrameResult, RangeStatus, Video, VideoRange, VideoStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,8 +89,13 @@ def _indices(pk: int) -> list[int]:
     return list(FrameResult.objects.filter(video_id=pk).order_by("index").values_list("index", flat=True))
 
 
-def _holder_pid(video: Video) -> int:
-    return int(video.lease_holder.rsplit(":", 1)[1])
+def _range(pk: int) -> VideoRange | None:
+    """The video's one range (None until it is planned)."""
+    return VideoRange.objects.filter(video_id=pk).first()
+
+
+def _holder_pid(part: VideoRange) -> int:
+    return int(part.lease_holder.rsplit(":", 1)[1])
 
 
 def _assert_done_once(pk: int, logs: list[Path]) -> Video:
@@ -97,7 +103,9 @@ def _assert_done_once(pk: int, logs: list[Path]) -> Video:
                       SLOW_S, f"video {pk} to end", logs)
     assert video.status == VideoStatus.DONE, video.error
     assert _indices(pk) == list(range(FRAMES))  # every frame, each once (also what the unique constraint holds)
-    assert video.frames_done == video.frame_count == FRAMES and video.lease_token == ""
+    assert video.frames_done == video.frame_count == FRAMES
+    assert list(VideoRange.objects.filter(video_id=pk).values_list("status", "lease_token")) == [
+        (RangeStatus.DONE, "")]
     return video
 
 
@@ -129,7 +137,7 @@ def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(t
     _ready([logs["w1"], logs["w2"]])
     video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
 
-    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, SLOW_S,
+    held = _wait_for(lambda: (r := _range(video.pk)) and r.frames_done >= 200 and r, SLOW_S,
                      "the first 200 frames", list(logs.values()))
     victim, victim_log = workers.pop(_holder_pid(held))
     os.kill(victim.pid, signal.SIGKILL)  # no warm shutdown: the message stays unacknowledged, the lease held
@@ -139,7 +147,7 @@ def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(t
     assert _video(video.pk).status == VideoStatus.PROCESSING and stored_by_victim < FRAMES
 
     (survivor, survivor_log), = workers.values()
-    resumed = _wait_for(lambda: (v := _video(video.pk)).attempts == 2 and v, RESUME_BOUND_S,
+    resumed = _wait_for(lambda: (r := _range(video.pk)).attempts == 2 and r, RESUME_BOUND_S,
                         "another worker to claim the video", list(logs.values()))
     resume_s = time.monotonic() - killed_at
     assert _holder_pid(resumed) == survivor.pid
@@ -149,7 +157,7 @@ def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(t
     # nothing skipped; the killed worker never claimed it again.
     assert _starts(survivor_log, video.pk) == [stored_by_victim]
     assert _starts(victim_log, video.pk) == [0]
-    assert "re-enqueued videos nobody held" in logs["w2"].read_text() + logs["w1"].read_text()
+    assert "re-enqueued ranges nobody held" in logs["w2"].read_text() + logs["w1"].read_text()
 
 
 def test_a_message_redelivered_while_its_worker_runs_does_nothing(tmp_path, owner, procs):
@@ -167,7 +175,7 @@ def test_a_message_redelivered_while_its_worker_runs_does_nothing(tmp_path, owne
               "the redelivered copy to reach the other worker", logs)
     _assert_done_once(video.pk, logs)
     assert sum(len(_starts(p, video.pk)) for p in logs) == 1  # one claim in all: the copy did nothing
-    assert _video(video.pk).attempts == 1
+    assert _range(video.pk).attempts == 1
 
 
 def test_sigterm_hands_the_video_back_within_10_s_and_another_worker_finishes_it(tmp_path, owner, procs):
@@ -177,12 +185,12 @@ def test_sigterm_hands_the_video_back_within_10_s_and_another_worker_finishes_it
     _ready([logs["w1"], logs["w2"]])
     video = make_video(tmp_path, make_study(owner), owner, frames=FRAMES)
 
-    held = _wait_for(lambda: (v := _video(video.pk)).frames_done >= 200 and v, SLOW_S,
+    held = _wait_for(lambda: (r := _range(video.pk)) and r.frames_done >= 200 and r, SLOW_S,
                      "the first 200 frames", list(logs.values()))
     victim, victim_log = workers.pop(_holder_pid(held))
     victim.send_signal(signal.SIGTERM)  # Celery's warm shutdown, what Kubernetes and compose send first
     asked = time.monotonic()
-    _wait_for(lambda: _video(video.pk).lease_holder != held.lease_holder, HAND_BACK_BOUND_S,
+    _wait_for(lambda: _range(video.pk).lease_holder != held.lease_holder, HAND_BACK_BOUND_S,
               "the video to be handed back", list(logs.values()))
     hand_back_s = time.monotonic() - asked
     victim.wait(timeout=HAND_BACK_BOUND_S)
@@ -196,7 +204,7 @@ def test_sigterm_hands_the_video_back_within_10_s_and_another_worker_finishes_it
     final = _assert_done_once(video.pk, list(logs.values()))
     resumed_from = _starts(survivor_log, video.pk)
     assert len(resumed_from) == 1 and 200 <= resumed_from[0] < FRAMES
-    assert final.attempts == 1  # a hand-back does not count as a failed attempt
+    assert _range(final.pk).attempts == 1  # a hand-back does not count as a failed attempt
 
 
 def test_queued_videos_a_flushed_redis_lost_are_queued_again(tmp_path, owner, procs):
@@ -216,7 +224,7 @@ def test_queued_videos_a_flushed_redis_lost_are_queued_again(tmp_path, owner, pr
     # The worker was busy; once free it takes beat's next reconciler message, which finds the second video queued
     # with no message in the broker and queues it again.
     _assert_done_once(second.pk, logs)
-    assert _video(first.pk).attempts == 1 and _video(second.pk).attempts == 1
+    assert _range(first.pk).attempts == 1 and _range(second.pk).attempts == 1
 
 
 class _CuttablePostgres:
@@ -305,6 +313,6 @@ def test_a_database_outage_longer_than_the_retry_budget_leaves_the_video_queued_
     finally:
         proxy.close()
     assert stranded.status == VideoStatus.PROCESSING
-    assert final.attempts == 2
+    assert _range(final.pk).attempts == 2
     starts = _starts(logs[0], video.pk)
     assert starts[0] == 0 and len(starts) >= 2 and all(0 < s < FRAMES for s in starts[1:])

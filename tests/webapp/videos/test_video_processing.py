@@ -10,7 +10,7 @@ from tests.webapp.videos.factories import make_video
 from webapp.mlops.models import ModelVersion
 from webapp.videos import rle, services
 from webapp.videos.events import find_events_at
-from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
+from webapp.videos.models import FrameResult, PolypEvent, RangeStatus, Video, VideoRange, VideoStatus
 from webapp.videos.progress import video_group
 from webapp.videos.services import video_cancel, video_process
 from webapp.videos.tasks import process_video
@@ -51,10 +51,12 @@ def test_events_are_stored_from_the_frame_scores(video):
 
 def test_a_retried_task_resumes_after_the_last_stored_frame(video):
     video_process(video_id=video.pk)
-    # Simulate a worker killed after 2 batches: frames 8.. lost, status still processing, its lease expired.
+    # Simulate a worker killed after 2 batches: frames 8.. lost, status still processing, its range's lease expired.
     FrameResult.objects.filter(video=video, index__gte=8).delete()
     FrameResult.objects.filter(video=video, index=0).update(score=0.123456)  # a marker the retry must not touch
-    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, frames_done=8, heartbeat_at=None)
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, frames_done=8)
+    VideoRange.objects.filter(video=video).update(status=RangeStatus.PROCESSING, frames_done=8, heartbeat_at=None,
+                                                  lease_token="killed")
     video_process(video_id=video.pk)
     assert list(FrameResult.objects.filter(video=video).order_by("index").values_list("index", flat=True)) == list(
         range(12)

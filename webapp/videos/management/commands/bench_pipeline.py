@@ -1,6 +1,6 @@
 """Engine frame rate vs end-to-end pipeline frame rate on the same video and machine.
 
-    python manage.py bench_pipeline [--video FILE] [--via-queue] [--timeout S]
+    python manage.py bench_pipeline [--video FILE] [--via-queue] [--range-frames N] [--timeout S]
     python manage.py bench_pipeline --storage-only [--video FILE] [--repeats N] [--engine-ms MS]
 
 The pipeline rate is the real path: upload service (probe, checksum, store), then the Celery task's
@@ -9,6 +9,11 @@ code (decode, engine batches, RLE, bulk writes to PostgreSQL, progress to Redis,
 `celery -A webapp worker -Q gpu` and this command waits for the video to finish. The engine rate is
 the same engine over the same frames, already decoded in memory, with nothing stored (mean of a run
 before and a run after the pipeline).
+
+--range-frames N plans the video in ranges of at most N frames (default VIDEO_RANGE_FRAMES; a number at least the
+video's length: one range). With --via-queue the ranges go to the running `gpu` workers, several at once: start two
+workers to see what splitting a video gains (the pipeline rate is the video's frames over the time from its start to
+done, every worker together). Without it the ranges run one after another in this process.
 
 --storage-only times what the processing's writer thread does per frame, alone: RLE-encode the masks, one
 bulk INSERT per batch, the progress UPDATE (and the events and progress message every 0.5 s), with the
@@ -34,11 +39,13 @@ from django.core.management.base import BaseCommand, CommandError
 from inference.io import probe
 from inference.synthetic import write_sample_video
 from webapp.accounts.models import Role, User
+from webapp.leases import new_token
 from webapp.mlops.engines import engine_for
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.services import study_create
-from webapp.videos.models import FrameResult, Video, VideoStatus
-from webapp.videos.services import StoredRun, video_finish, video_upload
+from webapp.videos.leases import range_claim
+from webapp.videos.models import FrameResult, Video, VideoRange, VideoStatus
+from webapp.videos.services import StoredRun, range_complete, video_plan, video_process, video_upload
 from webapp.videos.tasks import process_video
 
 DEFAULT_VIDEO = settings.BASE_DIR.parent / "shared" / "datasets" / "videos" / "colondb_all_25fps_hold5.mp4"
@@ -55,6 +62,9 @@ class Command(BaseCommand):
         parser.add_argument("--video", type=Path, default=None, help=f"default: {DEFAULT_VIDEO} or a synthetic one")
         parser.add_argument("--via-queue", action="store_true", help="send the task to a running worker")
         parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for a worker")
+        parser.add_argument("--range-frames", type=int, default=None,
+                            help="frames per range (default VIDEO_RANGE_FRAMES); with --via-queue the running workers "
+                                 "process the ranges at once")
         parser.add_argument("--storage-only", action="store_true",
                             help="time only the writes per frame (RLE, INSERT, progress) with the clip's model outputs")
         parser.add_argument("--repeats", type=int, default=5, help="--storage-only: times the clip is stored")
@@ -63,7 +73,9 @@ class Command(BaseCommand):
                                  "an H100)")
 
     def handle(self, *args, video: Path | None, via_queue: bool, timeout: float, storage_only: bool,
-               repeats: int, engine_ms: float, **options) -> None:
+               repeats: int, engine_ms: float, range_frames: int | None, **options) -> None:
+        if range_frames is not None and range_frames < 1:
+            raise CommandError("--range-frames must be positive")
         with tempfile.TemporaryDirectory() as tmp:
             path = video or (DEFAULT_VIDEO if DEFAULT_VIDEO.is_file() else None)
             if path is None:
@@ -78,11 +90,18 @@ class Command(BaseCommand):
             # The engine is timed before and after the pipeline and the mean is reported, so that a
             # machine busy with other work during one of the runs skews the comparison less.
             before, frames = self._engine_fps(Path(path))
-            pipeline_fps, video_id = self._pipeline_fps(Path(path), via_queue, timeout)
+            pipeline_fps, video = self._pipeline_fps(Path(path), via_queue, timeout, range_frames)
             after, _ = self._engine_fps(Path(path))
             engine_fps = (before + after) / 2
         ratio = pipeline_fps / engine_fps if engine_fps else 0.0
-        self.stdout.write(f"video: {path} ({frames} frames; stored as video {video_id})")
+        parts = VideoRange.objects.filter(video=video).order_by("start")
+        holders = {p.lease_holder for p in parts}  # cleared when a range is done: the last claims are in the log
+        wall = (video.finished_at - video.started_at).total_seconds()
+        self.stdout.write(f"video: {path} ({frames} frames; stored as video {video.pk})")
+        self.stdout.write(f"ranges:   {parts.count()} ({', '.join(f'{p.start}-{p.end - 1}' for p in parts)}); "
+                          f"{'sent to the running workers' if via_queue else 'one after another in this process'}"
+                          f"{'' if holders == {''} else f', held by {holders}'}")
+        self.stdout.write(f"wall:     {wall:8.1f} s from the start of processing to done")
         self.stdout.write(f"engine:   {engine_fps:8.1f} frames/s (decoded frames in memory, nothing stored; "
                           f"{before:.1f} before and {after:.1f} after the pipeline)")
         self.stdout.write(f"pipeline: {pipeline_fps:8.1f} frames/s (upload excluded; decode, engine, RLE, "
@@ -98,11 +117,13 @@ class Command(BaseCommand):
             engine.predict_batch(frames[i : i + engine.batch], i)
         return len(frames) / (time.perf_counter() - began), len(frames)
 
-    def _pipeline_fps(self, path: Path, via_queue: bool, timeout: float) -> tuple[float, int]:
-        video = self._upload(path, enqueue=via_queue)
+    def _pipeline_fps(self, path: Path, via_queue: bool, timeout: float,
+                      range_frames: int | None) -> tuple[float, Video]:
+        video = self._upload(path, enqueue=False)
         if not via_queue:
-            process_video.apply(args=[video.pk])  # the task's own code, in this process
+            video_process(video_id=video.pk, range_frames=range_frames)  # the tasks' code, in this process
         else:
+            process_video.delay(video.pk, range_frames=range_frames)
             deadline = time.monotonic() + timeout
             while Video.objects.filter(pk=video.pk, status__in=[VideoStatus.QUEUED, VideoStatus.PROCESSING]).exists():
                 if time.monotonic() > deadline:
@@ -111,7 +132,7 @@ class Command(BaseCommand):
         video.refresh_from_db()
         if video.status != VideoStatus.DONE:
             raise CommandError(f"video {video.pk} ended {video.status}: {video.error}")
-        return float(video.processing_fps or 0.0), video.pk
+        return float(video.processing_fps or 0.0), video
 
     def _storage(self, path: Path, repeats: int, engine_ms: float) -> None:
         model_version = model_version_ensure_active()
@@ -125,24 +146,25 @@ class Command(BaseCommand):
         ]
         del frames
         video = self._upload(path, enqueue=False)
-        Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, model_version=model_version)
-        video.refresh_from_db()
+        (range_id,) = video_plan(video_id=video.pk, range_frames=video.frame_count)  # one range, as a short clip
+        token = new_token()
+        part = range_claim(range_id=range_id, token=token)
         elapsed = 0.0
         for _ in range(repeats):
             FrameResult.objects.filter(video=video).delete()  # not timed: each repeat inserts the clip anew
-            run = StoredRun(video=video, scores=[], began=time.monotonic())
+            run = StoredRun(part=part, scores=[], began=time.monotonic(), token=token, live_events=True)
             began = time.perf_counter()
             for results in batches:
                 if not run.write(results):
                     raise CommandError(f"video {video.pk} stopped processing during the benchmark")
             elapsed += time.perf_counter() - began
         count = sum(len(b) for b in batches)
-        video_finish(video=video, scores=run.scores, frames=count, rate=0.0)
+        range_complete(part=part, token=token, rate=0.0)
         ms = elapsed / (count * repeats) * 1000
         self.stdout.write(f"video: {path} ({count} frames x {repeats}; stored as video {video.pk}, "
                           f"batches of {engine.batch})")
-        self.stdout.write(f"storage:  {ms:8.3f} ms/frame = {1000 / ms:8.1f} frames/s (RLE, INSERT, progress UPDATE, "
-                          "events and progress every 0.5 s; the writer thread's work, alone)")
+        self.stdout.write(f"storage:  {ms:8.3f} ms/frame = {1000 / ms:8.1f} frames/s (RLE, INSERT, the range's and the "
+                          "video's progress, events and progress every 0.5 s; the writer thread's work, alone)")
         self.stdout.write(f"headroom: {engine_ms / ms:8.2f}x an engine at {engine_ms} ms/frame "
                           f"({1000 / engine_ms:.0f} frames/s); below 1, the writes limit the pipeline")
 
