@@ -18,22 +18,16 @@ in a text value, so any filter that reached a query with it raised a 500 (`/api/
 
 Every refusal is JSON `{"detail", "code"}` like the API's other errors (webapp/errors.py).
 
-`daphne_skip_form_parsing()` (called by webapp.asgi) stops what cost the ~12x: Twisted, under daphne, parsed
-every multipart or form-encoded POST body whole into `request.args` (several copies in memory) before daphne
-even handed the request on, and daphne never reads `args`. Twisted's Request takes
-`parsePOSTFormSubmission=False` for exactly this ("can use large amounts of memory for large uploads").
-
-What remains under daphne: it receives the whole body (Twisted spools it to a temporary file) before the
-application runs, then queues all of it for the application at once, so any body, refused or accepted, passes
-through daphne's memory once (about its size). Refusing a body before it is sent is the reverse proxy's job
-(nginx `client_max_body_size`); uploads that never pass through the web process's memory need a server that
-streams bodies to disk or presigned uploads to the object store. webapp/README.md "Request limits" has the
-measurements.
+The web server (uvicorn, webapp/server.py) hands a body to the application chunk by chunk and Django spools it to
+disk, so an accepted upload costs the web process a few MB whatever its size; large videos come in parts anyway
+(webapp/transfers: each part at most UPLOAD_PART_BYTES, or straight to the bucket with S3). Refusing a body before it
+is sent at all is the reverse proxy's job (nginx `client_max_body_size`). webapp/README.md "Request limits" has the
+measurements. (Under daphne, Twisted parsed every form body whole in memory, ~12x its size, and daphne queued each
+whole body in memory: the reason it was replaced.)
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -141,16 +135,6 @@ class BodyLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive_counted, send_unless_answered)
-
-
-def daphne_skip_form_parsing() -> None:
-    """Under daphne, keep Twisted from parsing form bodies that only the application reads (module docstring)."""
-    try:
-        from daphne.http_protocol import WebRequest
-    except ImportError:  # another ASGI server
-        return
-    if not isinstance(WebRequest.__dict__.get("__init__"), functools.partialmethod):  # once
-        WebRequest.__init__ = functools.partialmethod(WebRequest.__init__, parsePOSTFormSubmission=False)
 
 
 class NulQueryMiddleware:

@@ -3,6 +3,7 @@ django-storages, boto3 and the tests' own part PUTs (as tests/webapp/test_media.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import boto3
@@ -13,6 +14,13 @@ from webapp.settings import storages_for
 
 REGION = "us-east-1"
 KEYS = {"aws_access_key_id": "polypscope-test", "aws_secret_access_key": "polypscope-test"}
+
+
+@pytest.fixture(autouse=True)
+def no_parts_left_from_before(media_root):
+    """Each test starts without part files: a session a test left open (on purpose) keeps its parts on disk, and
+    session ids start again in a fresh transaction, so another test's session could find them."""
+    shutil.rmtree(media_root / "tmp", ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
