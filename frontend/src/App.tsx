@@ -36,7 +36,8 @@
  *   study-row (data-study-id), filter-status, filter-date-from, filter-date-to, filter-reviewer,
  *   new-study-patient, new-study-date, new-study-indication, new-study-submit      StudyListPage
  *   video-row (data-video-id), image-card (data-image-id), edit-image-link,
- *   upload-input, upload-progress, upload-done, upload-error                      StudyPage
+ *   upload-input, upload-progress, upload-sent, upload-retrying, upload-cancel, upload-completing, upload-done,
+ *   upload-error, upload-retry, upload-resume-offer, upload-resume, upload-restart  StudyPage (VideoUpload)
  *   import-input, import-progress, import-error, new-study-toggle,
  *   export-kvasir, export-coco (also in each study-row)                            StudyListPage
  *   breadcrumbs, study-members, member-chip (data-user-id), members-edit, members-picker,
