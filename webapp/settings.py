@@ -219,6 +219,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "webapp.ops.middleware.ProbeHostMiddleware",  # /healthz, /readyz, /metrics answer a pod's IP as Host too
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request latency and counts (GET /metrics)
     "webapp.ops.logs.RequestIdMiddleware",  # X-Request-ID in, out and on every log line of the request
     "django.middleware.security.SecurityMiddleware",

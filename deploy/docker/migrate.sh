@@ -9,6 +9,4 @@
 set -eu
 python manage.py migrate --noinput
 python manage.py ensure_admin
-python manage.py shell -c "from webapp.mlops.services import model_version_ensure_active as ensure
-version = ensure()
-print(f'active model: {version.version} (sha256 {version.sha256[:12]})')"
+python manage.py ensure_model

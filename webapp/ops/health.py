@@ -79,7 +79,7 @@ class ActiveModel(HealthCheck):
         finally:
             connections["default"].close()
         if version is None:
-            raise ServiceUnavailable("no active model version: the migrate step registers the shipped model")
+            raise ServiceUnavailable("no active model version: run manage.py ensure_model (the migrate step does)")
         if version.checkpoint_path:
             path = Path(version.checkpoint_path)
             if not path.is_file():

@@ -36,6 +36,6 @@ def test_it_prints_requests_per_second_latency_percentiles_errors_and_the_machin
     assert int(errors) == 0, text
     for endpoint in ("study list", "video", "timeline", "events", "mask chunk"):
         assert re.search(rf"^\s+{endpoint}\s+n\s+\d+\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms$", text, re.M), text
-    assert "12 frames" in text and "python -m webapp.server" in text
+    assert "12 frames" in text and "uvicorn (1 process, no worker)" in text
     assert re.search(r"^machine: .+, \d+ cores; load average \[[\d., ]+\] before, \[[\d., ]+\] after$", text, re.M)
 
