@@ -12,7 +12,8 @@ reports the same numbers and nothing is lost with a restarted worker:
     polypscope_processing_fps                frames per second of the videos processing now, summed
     polypscope_training_runs{status}         fine-tuning runs by status
     polypscope_active_model_info{version,sha256}  1 for the active model version
-Counted by the worker process that ran the task (Celery signals; workers run `--pool solo`, one process each):
+Counted by the worker process that ran the task (Celery signals; workers run one process each: `--pool threads`
+--concurrency 1 in deploy/, or `--pool solo`):
     polypscope_task_seconds{task}            a histogram of task durations (videos, ranges, training, propagation)
     polypscope_tasks_total{task,state}       tasks ended, by state (success, failure, retry)
 """
