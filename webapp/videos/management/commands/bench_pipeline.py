@@ -1,6 +1,6 @@
 """Engine frame rate vs end-to-end pipeline frame rate on the same video and machine.
 
-    python manage.py bench_pipeline [--video FILE] [--via-queue] [--range-frames N] [--timeout S]
+    python manage.py bench_pipeline [--video FILE] [--via-queue] [--range-frames N] [--pipeline-only] [--timeout S]
     python manage.py bench_pipeline --storage-only [--video FILE] [--repeats N] [--engine-ms MS]
 
 The pipeline rate is the real path: upload service (probe, checksum, store), then the Celery task's
@@ -13,7 +13,8 @@ before and a run after the pipeline).
 --range-frames N plans the video in ranges of at most N frames (default VIDEO_RANGE_FRAMES; a number at least the
 video's length: one range). With --via-queue the ranges go to the running `gpu` workers, several at once: start two
 workers to see what splitting a video gains (the pipeline rate is the video's frames over the time from its start to
-done, every worker together). Without it the ranges run one after another in this process.
+done, every worker together). Without it the ranges run one after another in this process. --pipeline-only skips
+the engine's runs (on a CPU they take as long as the pipeline, twice).
 
 --storage-only times what the processing's writer thread does per frame, alone: RLE-encode the masks, one
 bulk INSERT per batch, the progress UPDATE (and the events and progress message every 0.5 s), with the
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         parser.add_argument("--range-frames", type=int, default=None,
                             help="frames per range (default VIDEO_RANGE_FRAMES); with --via-queue the running workers "
                                  "process the ranges at once")
+        parser.add_argument("--pipeline-only", action="store_true",
+                            help="time the pipeline alone, without the engine's runs before and after it")
         parser.add_argument("--storage-only", action="store_true",
                             help="time only the writes per frame (RLE, INSERT, progress) with the clip's model outputs")
         parser.add_argument("--repeats", type=int, default=5, help="--storage-only: times the clip is stored")
@@ -73,7 +76,7 @@ class Command(BaseCommand):
                                  "an H100)")
 
     def handle(self, *args, video: Path | None, via_queue: bool, timeout: float, storage_only: bool,
-               repeats: int, engine_ms: float, range_frames: int | None, **options) -> None:
+               repeats: int, engine_ms: float, range_frames: int | None, pipeline_only: bool, **options) -> None:
         if range_frames is not None and range_frames < 1:
             raise CommandError("--range-frames must be positive")
         with tempfile.TemporaryDirectory() as tmp:
@@ -89,19 +92,26 @@ class Command(BaseCommand):
                 return
             # The engine is timed before and after the pipeline and the mean is reported, so that a
             # machine busy with other work during one of the runs skews the comparison less.
-            before, frames = self._engine_fps(Path(path))
+            before, frames = (0.0, None) if pipeline_only else self._engine_fps(Path(path))
             pipeline_fps, video = self._pipeline_fps(Path(path), via_queue, timeout, range_frames)
-            after, _ = self._engine_fps(Path(path))
+            after, _ = (0.0, None) if pipeline_only else self._engine_fps(Path(path))
             engine_fps = (before + after) / 2
+        frames = frames or video.frame_count
         ratio = pipeline_fps / engine_fps if engine_fps else 0.0
-        parts = VideoRange.objects.filter(video=video).order_by("start")
-        holders = {p.lease_holder for p in parts}  # cleared when a range is done: the last claims are in the log
+        parts = list(VideoRange.objects.filter(video=video).order_by("start"))
         wall = (video.finished_at - video.started_at).total_seconds()
         self.stdout.write(f"video: {path} ({frames} frames; stored as video {video.pk})")
-        self.stdout.write(f"ranges:   {parts.count()} ({', '.join(f'{p.start}-{p.end - 1}' for p in parts)}); "
-                          f"{'sent to the running workers' if via_queue else 'one after another in this process'}"
-                          f"{'' if holders == {''} else f', held by {holders}'}")
+        self.stdout.write(f"ranges:   {len(parts)}, "
+                          f"{'sent to the running workers' if via_queue else 'one after another in this process'}")
+        for p in parts:  # lease_holder: the worker that held it last
+            took = (p.finished_at - p.started_at).total_seconds()
+            self.stdout.write(f"          frames {p.start}-{p.end - 1} on {p.lease_holder}: {took:.1f} s from its "
+                              f"first claim, {p.processing_fps or 0:.1f} frames/s")
         self.stdout.write(f"wall:     {wall:8.1f} s from the start of processing to done")
+        if pipeline_only:
+            self.stdout.write(f"pipeline: {pipeline_fps:8.1f} frames/s (upload excluded; decode, engine, RLE, "
+                              "PostgreSQL, Redis progress, events)")
+            return
         self.stdout.write(f"engine:   {engine_fps:8.1f} frames/s (decoded frames in memory, nothing stored; "
                           f"{before:.1f} before and {after:.1f} after the pipeline)")
         self.stdout.write(f"pipeline: {pipeline_fps:8.1f} frames/s (upload excluded; decode, engine, RLE, "
