@@ -136,7 +136,7 @@ def done_video(tmp_path, study, owner):
     """A processed 12-frame synthetic video of `study` (frame results stored by the real pipeline)."""
     from tests.webapp.videos.factories import make_video
     from webapp.videos.models import Video
-    from webapp.videos.services import video_process
+    from webapp.videos.pipeline import video_process
 
     video = make_video(tmp_path, study, owner, frames=12)
     video_process(video_id=video.pk)

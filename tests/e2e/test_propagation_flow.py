@@ -24,7 +24,8 @@ from webapp.annotations.models import MaskRevision, Propagation, RevisionKind
 from webapp.mlops.services import model_version_register
 from webapp.studies.services import study_add_member
 from webapp.videos.models import Video
-from webapp.videos.services import video_process, video_upload
+from webapp.videos.pipeline import video_process
+from webapp.videos.services import video_upload
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 # 19 frames, 574x500; a clip whose frames the flow can follow (on clip 1 the polyp jumps too far between its

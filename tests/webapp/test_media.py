@@ -23,7 +23,8 @@ from webapp.settings import storages_for
 from webapp.studies.models import StillImage
 from webapp.videos import services
 from webapp.videos.models import FrameResult, Video, VideoStatus
-from webapp.videos.services import video_process, video_upload
+from webapp.videos.pipeline import video_process
+from webapp.videos.services import video_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ from webapp.studies.services import study_set_members
 from webapp.transfers.models import UploadSession
 from webapp.transfers.services import upload_session_create
 from webapp.videos.models import PolypEvent, Video
-from webapp.videos.services import video_process
+from webapp.videos.pipeline import video_process
 
 ACTORS = ("anonymous", "roleless", "gastroenterologist", "annotator", "admin", "outsider")
 

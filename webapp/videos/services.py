@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import closing, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import cv2
 import numpy as np
+from celery import signature
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import transaction
 from django.utils import timezone
 
-from inference.engine import Engine
-from inference.engine import FrameResult as EngineResult
-from inference.errors import CheckpointError, InputError
+from inference.errors import InputError
 from inference.io import probe
 from webapp import media
 from webapp.accounts.models import User
@@ -33,35 +25,21 @@ from webapp.annotations.models import MaskRevision, Verdict
 from webapp.audit.models import Action
 from webapp.audit.services import audit_record
 from webapp.errors import Conflict, InvalidUpload, UploadTooLarge
-from webapp.leases import Heartbeat, new_token
-from webapp.mlops.engines import engine_for
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.models import Study
 from webapp.studies.services import study_lock_open
-from webapp.videos import ranges, rle
-from webapp.videos.events import HIGH_SCORE, Event, find_events_at, find_events_in_runs
-from webapp.videos.leases import (
-    TooManyAttempts,
-    heartbeat_interval_s,
-    lock_video_shared,
-    range_claim,
-    range_release,
-    range_renew,
-    stop_requested,
-)
+from webapp.videos import ranges
+from webapp.videos.events import Event
 from webapp.videos.models import (
     ACTIVE_STATUSES,
     FrameResult,
     PolypEvent,
-    RangeStatus,
     Video,
     VideoFrameTimes,
     VideoRange,
     VideoStatus,
 )
-from webapp.videos.prefetch import prefetched
 from webapp.videos.progress import broadcast
-from webapp.videos.writer import BackgroundWriter
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +48,6 @@ KNOWN_VIDEO_EXTS = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".m
 # A container may state a slightly different frame count than decodes (edit lists, a dropped last
 # frame); under 95% of the stated count means the file was cut off (the same rule as inference.io).
 MIN_DECODED_FRACTION = 0.95
-# Progress is broadcast at most this often: browsers redraw at a few Hz and Redis must not become the
-# bottleneck at GPU rates of thousands of frames per second.
-PROGRESS_INTERVAL_S = 0.5
 _CHUNK = 1024 * 1024
 
 
@@ -219,10 +194,14 @@ def video_create_from_file(
     return video
 
 
-def _enqueue(video_id: int) -> None:
-    from webapp.videos.tasks import process_video  # tasks import this module
+# The worker's task (webapp/videos/tasks.py), named rather than imported: the web side never loads the pipeline.
+PROCESS_VIDEO_TASK = "videos.process_video"
 
-    process_video.delay(video_id)
+
+def _enqueue(video_id: int) -> None:
+    """Queue the video for a worker (queue "gpu", routed in settings); where the task is registered,
+    CELERY_TASK_ALWAYS_EAGER runs it in process as any task."""
+    signature(PROCESS_VIDEO_TASK, args=(video_id,)).delay()
 
 
 def video_cancel(*, video: Video, user: User) -> Video:
@@ -294,13 +273,6 @@ def video_reprocess(*, video: Video, user: User) -> Video:
     return video
 
 
-# --- processing -----------------------------------------------------------------------------------
-# A video is processed in frame ranges (VideoRange, webapp/videos/ranges.py): video_plan splits a queued video, each
-# range is processed under its own lease (range_process; webapp/videos/leases.py), several at once on several
-# workers, and the last range to finish finishes the video (range_complete). The Celery tasks
-# (webapp/videos/tasks.py) spread the ranges over the `gpu` workers; video_process runs them all in this process.
-
-
 def _status_message(video: Video, events: list[Event] | None = None, fps: float | None = None) -> dict:
     remaining = max(video.frame_count - video.frames_done, 0)
     return {
@@ -314,417 +286,6 @@ def _status_message(video: Video, events: list[Event] | None = None, fps: float 
         "events": [e.as_dict() for e in events] if events is not None else None,
         "error": video.error or None,
     }
-
-
-def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
-    it = iter(frames)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-def video_fail(*, video_id: int, message: str, range_id: int | None = None, token: str | None = None) -> None:
-    """Fail a queued or processing video with a message; with `token`, only while no other worker holds range_id
-    (the range whose processing failed). The workers on its other ranges stop at their next batch."""
-    with transaction.atomic():
-        video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None or video.status not in ACTIVE_STATUSES:
-            return
-        if token is not None:
-            holder = VideoRange.objects.filter(pk=range_id).values_list("lease_token", flat=True).first()
-            if holder is None or holder not in ("", token):
-                return  # another worker took the range over (or the video was planned anew): not ours to judge
-        video.status = VideoStatus.FAILED
-        video.error = message[:2000]
-        video.finished_at = timezone.now()
-        video.save(update_fields=["status", "error", "finished_at"])
-    broadcast(video_id, _status_message(video))
-
-
-def range_fail(*, range_id: int, message: str, token: str | None = None) -> None:
-    """video_fail for the video of a range whose processing failed."""
-    video_id = VideoRange.objects.filter(pk=range_id).values_list("video_id", flat=True).first()
-    if video_id is not None:
-        video_fail(video_id=video_id, message=message, range_id=range_id, token=token)
-
-
-def _enqueue_range(range_id: int) -> None:
-    from webapp.videos.tasks import send_range  # tasks import this module
-
-    send_range(range_id)
-
-
-def range_hand_back(*, range_id: int, token: str, counted: bool) -> bool:
-    """Give a range this worker holds back and enqueue it again after commit (a warm shutdown between batches; the
-    last retry of a database error, `counted` toward VIDEO_MAX_ATTEMPTS). The next worker continues after its last
-    stored frame. False when it was not ours any more."""
-    with transaction.atomic():
-        if not range_release(range_id=range_id, token=token, counted=counted):
-            return False
-        transaction.on_commit(lambda: _enqueue_range(range_id))
-    return True
-
-
-def video_plan(*, video_id: int, range_frames: int | None = None) -> list[int]:
-    """Start processing a queued video: split it into ranges of at most `range_frames` frames (VIDEO_RANGE_FRAMES;
-    ranges.plan: a video of that many frames or fewer is one range), or keep the ranges it has (a resumed video,
-    run_embedded's restart: their queued and unfinished ranges are queued again), and mark it processing with the
-    model version it runs (the active one; a resumed video keeps its own). One transaction.
-
-    Returns the ids of the ranges left, in frame order; [] when the video is not queued (planned already: a duplicate
-    message; final; gone)."""
-    now = timezone.now()
-    with transaction.atomic():
-        video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None or video.status != VideoStatus.QUEUED:
-            _log_not_queued(video_id, video)
-            return []
-        parts = VideoRange.objects.filter(video=video)
-        if not parts.exists():
-            bounds = ranges.plan(video.frame_count, range_frames or settings.VIDEO_RANGE_FRAMES)
-            VideoRange.objects.bulk_create([VideoRange(video=video, start=a, end=b, heartbeat_at=now)
-                                            for a, b in bounds])
-        else:
-            parts.exclude(status=RangeStatus.DONE).update(status=RangeStatus.QUEUED, lease_token="",
-                                                          lease_holder="", heartbeat_at=now)
-        if video.model_version is None:  # a resumed video keeps the version it started with
-            video.model_version = model_version_ensure_active()
-        video.status, video.started_at, video.finished_at = VideoStatus.PROCESSING, now, None
-        video.frames_done = FrameResult.objects.filter(video=video).count()
-        video.save(update_fields=["status", "model_version", "started_at", "finished_at", "frames_done"])
-        left = list(parts.exclude(status=RangeStatus.DONE).order_by("start").values_list("pk", flat=True))
-    log.info("video %s: %s frames in %s range(s), %s left", video_id, video.frame_count, parts.count(), len(left))
-    return left
-
-
-def _log_not_queued(video_id: int, video: Video | None) -> None:
-    if video is None:
-        log.info("video %s: gone; this message does nothing", video_id)
-    elif video.status == VideoStatus.PROCESSING:
-        holders = sorted(set(VideoRange.objects.filter(video=video, status=RangeStatus.PROCESSING)
-                             .values_list("lease_holder", flat=True)))
-        log.info("video %s: held by %s (its ranges are planned and queued); this message does nothing", video_id,
-                 ", ".join(holders) or "no worker at this moment")
-    else:
-        log.info("video %s: %s; this message does nothing", video_id, video.status)
-
-
-def video_ranges_left(*, video_id: int) -> list[int]:
-    """The ranges of a processing video not done yet, in frame order."""
-    return list(VideoRange.objects.filter(video_id=video_id, video__status=VideoStatus.PROCESSING)
-                .exclude(status=RangeStatus.DONE).order_by("start").values_list("pk", flat=True))
-
-
-def video_process(*, video_id: int, range_frames: int | None = None) -> None:
-    """Process a video in this process, range after range: plan it when it is queued, then run every range left that
-    no other worker holds (tests, bench_load, bench_pipeline; the Celery tasks spread the ranges over the workers
-    instead). Ends with the video done, unless it was cancelled, failed, or a range is held elsewhere."""
-    video_plan(video_id=video_id, range_frames=range_frames)
-    for range_id in video_ranges_left(video_id=video_id):
-        range_process(range_id=range_id)
-
-
-def range_process(*, range_id: int, token: str | None = None) -> None:
-    """Claim the range (webapp/videos/leases.py), run the video's model over its frames not stored yet, then mark it
-    done, and finish the video when it was the last range left (range_complete); or, on a warm shutdown, stop between
-    batches and hand the range back.
-
-    Idempotent and resumable: frames are written with ignore_conflicts on (video, index) and only while this call
-    holds the range's lease, and a retry starts after the range's last stored frame, so each frame is stored exactly
-    once, by one worker. `token`: the lease token (the task passes the same one to its retries); a fresh one by
-    default. The engine runs here while a writer thread stores the batches before (webapp/videos/writer.py); an error
-    of the writer is raised here.
-    """
-    token = token or new_token()
-    try:
-        part = range_claim(range_id=range_id, token=token)
-    except TooManyAttempts as exc:
-        range_fail(range_id=range_id, message=str(exc))
-        return
-    if part is None:
-        return  # held by another worker, done, or its video is no longer processing
-    video = part.video
-    # A caller inside a transaction (tests) holds rows another connection cannot see: the batches renew the lease.
-    beat = None if connection.in_atomic_block else Heartbeat(
-        lambda: range_renew(range_id=range_id, token=token), interval_s=heartbeat_interval_s(),
-        stall_s=settings.VIDEO_STALL_S, name=f"video-{video.pk}-range-{part.start}-lease")
-    try:
-        with beat or nullcontext():
-            engine = engine_for(video.model_version)  # before the download: a bad checkpoint fails at once
-            with media.local_copy(video.file.name) as path:  # remote storage: a download, removed afterwards
-                try:
-                    _run_frames(part, engine, path, token, beat)
-                except InputError as exc:  # its message names the local path; the user knows the stored name
-                    raise InputError(str(exc).replace(str(path), video.file.name)) from exc
-    except (InputError, CheckpointError) as exc:
-        video_fail(video_id=video.pk, message=str(exc), range_id=part.pk, token=token)
-
-
-def _run_frames(part: VideoRange, engine: Engine, path: Path, token: str | None = None,
-                beat: Heartbeat | None = None) -> None:
-    """The engine over the range's frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
-    video = part.video
-    last = part.end >= video.frame_count  # the last range reads to the end of the file
-    start = _next_index(part, last)
-    whole = part.start == 0 and last  # the video is one range: its events are stored as they are found
-    scores = list(FrameResult.objects.filter(video=video, index__gte=part.start, index__lt=start)
-                  .order_by("index").values_list("score", flat=True)) if whole else []
-    log.info("video %s: processing from frame %s (range %s-%s, attempt %s, lease %s)", video.pk, start, part.start,
-             part.end - 1, part.attempts, (token or "")[:8])
-    stored = StoredRun(part=part, scores=scores, began=time.monotonic(), token=token, beat=beat, live_events=whole)
-    times = _frame_times(video) if start > 0 else None
-    frames = prefetched(ranges.read_frames(path, start, None if last else part.end, times))  # decoding overlaps
-    index = start
-    interrupted = False
-    with closing(frames), BackgroundWriter(stored.write, name=f"video-{video.pk}-writer") as writer:
-        for batch in _batches(frames, engine.batch):
-            if writer.stopped or (beat is not None and beat.lost.is_set()):
-                break  # cancelled or taken over (or failed: leaving the block re-raises the writer's error)
-            if stop_requested():  # warm shutdown: the batches computed so far are stored, the rest handed back
-                interrupted = True
-                break
-            results = engine.predict_batch(batch, index)
-            index += len(results)
-            if not writer.put(results):
-                break
-    if stored.cancelled or (beat is not None and beat.lost.is_set()):
-        log.info("video %s: stopped at frame %s (no longer processing, or no longer ours)", video.pk,
-                 part.start + part.frames_done)
-        return
-    if interrupted and token is not None:
-        handed = range_hand_back(range_id=part.pk, token=token, counted=False)
-        log.info("video %s: shutting down; %s at frame %s", video.pk,
-                 "handed back" if handed else "no longer ours", part.start + part.frames_done)
-        return
-    log.info("video %s: ran frames %s-%s (range %s-%s, lease %s)", video.pk, start, index - 1, part.start,
-             part.end - 1, (token or "")[:8])
-    range_complete(part=part, token=token, rate=stored.rate)
-
-
-def _frame_times(video: Video) -> np.ndarray | None:
-    """The times the upload recorded (ranges.read_frames seeks by them); None for a video uploaded before they were
-    recorded (a range then decodes from the start of the file)."""
-    data = VideoFrameTimes.objects.filter(video=video).values_list("times_ms", flat=True).first()
-    return None if data is None else ranges.unpack_times(data)
-
-
-@dataclass
-class StoredRun:
-    """What one run of a range has stored. write() is what the writer thread does per batch (bench_pipeline
-    --storage-only times it alone); only that thread changes this object until the run ends."""
-
-    part: VideoRange
-    scores: list[float]  # of every stored frame of the range, in frame order (live events are found from these)
-    began: float  # time.monotonic() at the start of the run
-    processed: int = 0  # frames stored in this run
-    rate: float = 0.0  # frames per second of this run so far
-    last_sent: float = 0.0
-    cancelled: bool = False  # no longer processing, or no longer ours
-    token: str | None = None  # the lease this run holds (None: no lease, bench_pipeline --storage-only)
-    beat: Heartbeat | None = None  # told of every stored batch (its stall guard)
-    live_events: bool = False  # the range is the whole video: its events are stored as they are found
-
-    def write(self, results: list[EngineResult]) -> bool:
-        """Store one batch and record progress; False once the video is no longer processing, or the range no
-        longer ours."""
-        part, video = self.part, self.part.video
-        done = results[-1].index + 1
-        tick = time.monotonic() - self.last_sent >= PROGRESS_INTERVAL_S
-        events = None
-        with transaction.atomic():
-            # The video's row first (every write keeps that order: video, then range). Shared with the workers of
-            # its other ranges, exclusive against cancel, reprocess, delete and the finisher; exclusive here only
-            # when this batch stores the events (a one-range video: nobody else writes them).
-            if tick and self.live_events:
-                status = Video.objects.select_for_update().filter(pk=video.pk).values_list("status", flat=True).first()
-            else:
-                status = lock_video_shared(video.pk)
-            # The range's row lock orders this write against a takeover (range_claim locks the row too): a holder
-            # whose token is gone stores nothing, so no frame is ever stored by two workers.
-            held = VideoRange.objects.select_for_update(of=("self",)).filter(pk=part.pk)
-            if self.token is not None:
-                held = held.filter(lease_token=self.token)
-            if status is None or not held.order_by().values_list("pk", flat=True):
-                self.cancelled = True
-                return False
-            # A batch in flight when the video was cancelled is still stored (resume continues after it).
-            _store_results(video, results, video.fps or 0.0)
-            self.scores.extend(r.score for r in results)
-            self.processed += len(results)
-            self.rate = self.processed / max(time.monotonic() - self.began, 1e-9)
-            part.frames_done = done - part.start
-            VideoRange.objects.filter(pk=part.pk).update(frames_done=part.frames_done, heartbeat_at=timezone.now(),
-                                                         processing_fps=self.rate)
-            if status != VideoStatus.PROCESSING:
-                self.cancelled = True
-                return False
-            if tick and self.live_events:
-                # From the stored frames only; stored as they are found, so the API lists them while the video
-                # is still processing.
-                events = find_events_at(self.scores, video.fps or 0.0)
-                _store_events(video, events)
-        video.frames_done, rate = _video_progress(video.pk)
-        if self.beat is not None:
-            self.beat.progressed()
-        if tick:
-            self.last_sent = time.monotonic()
-            broadcast(video.pk, _status_message(video, events, rate))
-        return True
-
-
-def _video_progress(video_id: int) -> tuple[int, float]:
-    """Record the video's progress, the frames its ranges stored (several workers store at once: each writes the sum,
-    never less than what is there), and return it with the frame rate of its ranges in progress, all together."""
-    totals = VideoRange.objects.filter(video_id=video_id).aggregate(
-        frames=Coalesce(Sum("frames_done"), 0),
-        rate=Coalesce(Sum("processing_fps", filter=Q(status=RangeStatus.PROCESSING)), 0.0))
-    Video.objects.filter(pk=video_id, status=VideoStatus.PROCESSING).update(
-        frames_done=Greatest(F("frames_done"), Value(totals["frames"])))
-    return totals["frames"], totals["rate"]
-
-
-def _store_results(video: Video, results: list[EngineResult], fps: float) -> None:
-    """One INSERT per batch; a frame already stored (a retried task) is skipped, never duplicated."""
-    FrameResult.objects.bulk_create(
-        [
-            FrameResult(
-                video=video,
-                index=r.index,
-                time_s=r.index / fps if fps else 0.0,
-                score=r.score,
-                area=r.area,
-                flagged=r.score >= HIGH_SCORE,
-                mask_rle=rle.encode(r.mask),
-                model_version=video.model_version,
-            )
-            for r in results
-        ],
-        ignore_conflicts=True,
-    )
-
-
-def _next_index(part: VideoRange, last: bool) -> int:
-    """After the range's last stored frame (its first frame when none is stored): a range stores its frames in order
-    from its start, so what is stored of it is a prefix."""
-    stored = FrameResult.objects.filter(video_id=part.video_id, index__gte=part.start)
-    if not last:
-        stored = stored.filter(index__lt=part.end)
-    index = stored.aggregate(last=Max("index"))["last"]
-    return part.start if index is None else index + 1
-
-
-def range_complete(*, part: VideoRange, token: str | None, rate: float) -> bool:
-    """Mark a range done once every frame of it is stored; True when that finished the video. The last range of a
-    video to finish finishes it: the events over the whole score sequence (so an event that crosses a range border is
-    one event), status done, the final message. Exactly one finisher: each completion locks the video's row (FOR
-    UPDATE) before it marks its range done and counts the ranges left, so completions run one after another and only
-    the last sees none left. Before that, the events of the frames stored so far are stored provisionally, each run of
-    consecutive stored frames on its own (the finisher replaces them)."""
-    video_id = part.video_id
-    now = timezone.now()
-    with transaction.atomic():
-        video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None:
-            return False
-        mine = VideoRange.objects.filter(pk=part.pk, status=RangeStatus.PROCESSING)
-        if token is not None:
-            mine = mine.filter(lease_token=token)
-        if not mine.update(status=RangeStatus.DONE, lease_token="", finished_at=now, heartbeat_at=now,
-                           processing_fps=rate or None):
-            return False  # taken over, or planned anew: not ours to complete
-        if video.status != VideoStatus.PROCESSING:
-            return False  # cancelled or failed meanwhile: the range's frames stay, a resume skips it
-        fps = video.fps or 0.0
-        stored = list(FrameResult.objects.filter(video=video).order_by("index").values_list("index", "score"))
-        left = VideoRange.objects.filter(video=video).exclude(status=RangeStatus.DONE).exists()
-        if left:
-            events = find_events_in_runs(stored, fps)
-            _store_events(video, events)
-            video.frames_done = len(stored)
-            Video.objects.filter(pk=video.pk).update(frames_done=video.frames_done)
-            message = _status_message(video, events, _ranges_rate(video))
-        elif stored and stored[-1][0] != len(stored) - 1:  # never: each range stores its frames to its end
-            missing = next(i for i, (index, _) in enumerate(stored) if index != i)
-            video.status, video.error, video.finished_at = VideoStatus.FAILED, f"frame {missing} is missing", now
-            video.save(update_fields=["status", "error", "finished_at"])
-            message = _status_message(video)
-        else:
-            events = find_events_at([score for _, score in stored], fps)
-            _store_events(video, events)
-            video.status = VideoStatus.DONE
-            video.frames_done = video.frame_count = len(stored)  # what the decoder delivered is the truth
-            video.processing_fps = _video_rate(video, now)
-            video.finished_at = now
-            video.save(update_fields=["status", "frames_done", "frame_count", "processing_fps", "finished_at"])
-            message = _status_message(video, events, video.processing_fps)
-    broadcast(video_id, message)
-    if video.status == VideoStatus.DONE:
-        log.info("video %s: done, %s frames, %s events", video_id, video.frame_count, len(events))
-    return video.status == VideoStatus.DONE
-
-
-def _ranges_rate(video: Video) -> float:
-    return VideoRange.objects.filter(video=video, status=RangeStatus.PROCESSING).aggregate(
-        rate=Coalesce(Sum("processing_fps"), 0.0))["rate"]
-
-
-def _video_rate(video: Video, now: datetime) -> float | None:
-    """Frames per second of this processing, every worker together: the frames of the ranges done since it started
-    over the time since (ranges a resumed video had finished before do not count; a range half done before does)."""
-    before = VideoRange.objects.filter(video=video, finished_at__lt=video.started_at).aggregate(
-        frames=Coalesce(Sum("frames_done"), 0))["frames"]
-    elapsed = (now - video.started_at).total_seconds() if video.started_at else 0.0
-    frames = video.frame_count - before
-    return frames / elapsed if elapsed > 0 and frames > 0 else None
-
-
-# Judged events are parked at these indices while they are rewritten (PositiveIntegerField holds up to 2**31 - 1;
-# no video has two billion frames), so their starts cannot collide with each other on the way.
-_PARKED = 2_000_000_000
-
-
-def _overlap(a: PolypEvent, b: Event) -> int:
-    return max(0, min(a.end_index, b.end) - max(a.start_index, b.start) + 1)
-
-
-def _store_events(video: Video, events: list[Event]) -> None:
-    """Replace the video's events with `events`. While frames arrive an event may still grow or merge with
-    the next, so the stored set is replaced, not appended to (verdicts wait until the video is done).
-
-    Judged events keep their verdicts (a reprocessed video, webapp/videos/services.video_reprocess): each new
-    event takes over the judged events it overlaps (the one overlapping most keeps its row, the verdicts of the
-    others move to it); a judged event that no new event overlaps stays as it was, with its verdicts.
-    """
-    fps = video.fps or 0.0
-
-    def fields(e: Event) -> dict:
-        return {"start_index": e.start, "end_index": e.end, "peak_index": e.peak, "peak_score": e.peak_score,
-                "start_s": e.start / fps if fps else 0.0, "end_s": (e.end + 1) / fps if fps else 0.0}
-
-    with transaction.atomic():
-        current = PolypEvent.objects.filter(video=video)
-        judged = list(current.filter(Exists(Verdict.objects.filter(event=OuterRef("pk")))).order_by("start_index"))
-        current.exclude(pk__in=[e.pk for e in judged]).delete()
-        for i, e in enumerate(judged):
-            PolypEvent.objects.filter(pk=e.pk).update(start_index=_PARKED + i, peak_index=_PARKED + i,
-                                                      end_index=_PARKED + i)
-        taken: set[int] = set()
-        fresh = []
-        for new in events:
-            overlapping = [e for e in judged if e.pk not in taken and _overlap(e, new) > 0]
-            if not overlapping:
-                fresh.append(PolypEvent(video=video, **fields(new)))
-                continue
-            keeper = max(overlapping, key=lambda e: _overlap(e, new))
-            others = [e.pk for e in overlapping if e.pk != keeper.pk]
-            Verdict.objects.filter(event_id__in=others).update(event=keeper)
-            PolypEvent.objects.filter(pk__in=others).delete()
-            PolypEvent.objects.filter(pk=keeper.pk).update(**fields(new))
-            taken.update(e.pk for e in overlapping)
-        for e in judged:
-            if e.pk not in taken:  # no new event where it was: it stays, as judged
-                PolypEvent.objects.filter(pk=e.pk).update(start_index=e.start_index, peak_index=e.peak_index,
-                                                          end_index=e.end_index)
-        PolypEvent.objects.bulk_create(fresh)
 
 
 def video_delete(*, video: Video, user: User) -> None:

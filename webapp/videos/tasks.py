@@ -20,7 +20,6 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 
 from webapp.leases import new_token
 from webapp.videos.leases import PROCESS_QUEUE, ranges_to_recover, request_stop, videos_to_recover
-from webapp.videos.services import range_fail, range_hand_back, range_process, video_plan
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,8 @@ def process_video(self, video_id: int, token: str | None = None, range_id: int |
                   range_frames: int | None = None) -> None:
     """Plan a queued video into ranges of `range_frames` frames (default VIDEO_RANGE_FRAMES), queue all but the first,
     and process the first here. range_id: a retry of that first range (with its lease token)."""
+    from webapp.videos.pipeline import video_plan  # the worker side (torch): never loaded by the web process
+
     token = token or new_token()  # kept across retries: a retry takes the lease back at once
     if range_id is None:
         try:
@@ -76,6 +77,8 @@ def _run_range(task, range_id: int, token: str, *, args: tuple, kwargs: dict) ->
     """The retry policy of a range, whichever task runs it: a database error retries the task with the same lease
     token (it takes the range back at once) after backoff * 2**n s; after the last retry the range is handed back
     (counted toward VIDEO_MAX_ATTEMPTS). Any other error fails the video with its message."""
+    from webapp.videos.pipeline import range_fail, range_process
+
     try:
         range_process(range_id=range_id, token=token)
     except (OperationalError, InterfaceError) as exc:  # the database went away
@@ -94,6 +97,8 @@ def _give_back(range_id: int, token: str, exc: Exception) -> None:
     database still away, its lease expires and the reconciler re-enqueues it once the database is back."""
     log.error("range %s: database unavailable after %s retries (%s); handing it back", range_id,
               settings.VIDEO_TASK_MAX_RETRIES, exc)
+    from webapp.videos.pipeline import range_hand_back
+
     try:
         range_hand_back(range_id=range_id, token=token, counted=True)
     except DatabaseError as again:

@@ -15,7 +15,7 @@ from webapp.annotations.targets import MaskTarget
 from webapp.studies.importers import study_import_kvasir_zip
 from webapp.studies.models import StillImage
 from webapp.videos import rle
-from webapp.videos.services import video_process
+from webapp.videos.pipeline import video_process
 
 pytestmark = pytest.mark.django_db
 

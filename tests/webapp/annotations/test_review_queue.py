@@ -6,7 +6,7 @@ from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from webapp.studies.services import study_set_status
 from webapp.videos.models import PolypEvent
-from webapp.videos.services import video_process
+from webapp.videos.pipeline import video_process
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from webapp.annotations.targets import MaskTarget
 from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.importers import study_import_kvasir_zip
 from webapp.studies.models import Mask, MaskSource, StillImage
-from webapp.videos import rle, services
+from webapp.videos import pipeline, rle
 from webapp.videos.models import FrameResult, Video
 from webapp.videos.stills import still_images_predict
 
@@ -36,7 +36,7 @@ def _scripted_prob(index: int) -> np.ndarray:
 def scripted_video(tmp_path, study, owner, monkeypatch) -> Video:
     """A 12-frame video processed by the real pipeline, with the real engine's results built from scripted
     probability maps (the tiny test model's random weights draw nothing meaningful)."""
-    real_engine_for = services.engine_for
+    real_engine_for = pipeline.engine_for
 
     def scripted(model_version):
         engine = real_engine_for(model_version)
@@ -51,9 +51,9 @@ def scripted_video(tmp_path, study, owner, monkeypatch) -> Video:
 
         return Scripted()
 
-    monkeypatch.setattr(services, "engine_for", scripted)
+    monkeypatch.setattr(pipeline, "engine_for", scripted)
     video = make_video(tmp_path, study, owner, frames=12)
-    services.video_process(video_id=video.pk)
+    pipeline.video_process(video_id=video.pk)
     return Video.objects.get(pk=video.pk)
 
 

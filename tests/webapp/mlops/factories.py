@@ -52,7 +52,7 @@ def make_labelled_studies(tmp_path: Path, admin=None, annotator=None):
     from tests.webapp.videos.factories import make_video
     from webapp.accounts.models import Role
     from webapp.videos.models import Video
-    from webapp.videos.services import video_process
+    from webapp.videos.pipeline import video_process
 
     admin = admin or make_user(Role.ADMIN)
     annotator = annotator or make_user(Role.ANNOTATOR)

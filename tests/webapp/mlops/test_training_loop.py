@@ -23,7 +23,7 @@ from webapp.mlops.engines import loaded_versions
 from webapp.mlops.models import ModelVersion, RunStatus, TrainingRun
 from webapp.mlops.services import model_version_ensure_active
 from webapp.videos.models import FrameResult, Video
-from webapp.videos.services import video_process
+from webapp.videos.pipeline import video_process
 
 # Training the tiny model on 6 frames takes about a second an epoch here; the whole run well under a minute.
 RUN_TIMEOUT_S = 300

@@ -12,7 +12,7 @@ from webapp.annotations.models import VerdictValue
 from webapp.annotations.services import verdict_give
 from webapp.studies.services import study_add_member, study_set_members, study_set_status
 from webapp.videos.models import PolypEvent
-from webapp.videos.services import video_process
+from webapp.videos.pipeline import video_process
 
 pytestmark = pytest.mark.django_db
 

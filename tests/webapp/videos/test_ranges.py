@@ -29,16 +29,9 @@ from webapp.videos import ranges
 from webapp.videos.events import Event, find_events_at, find_events_in_runs
 from webapp.videos.leases import range_claim
 from webapp.videos.models import FrameResult, PolypEvent, RangeStatus, Video, VideoRange, VideoStatus
+from webapp.videos.pipeline import StoredRun, range_complete, range_process, video_plan, video_process
 from webapp.videos.progress import video_group
-from webapp.videos.services import (
-    StoredRun,
-    range_complete,
-    range_process,
-    video_cancel,
-    video_plan,
-    video_process,
-    video_resume,
-)
+from webapp.videos.services import video_cancel, video_resume
 
 H264_VIDEO = settings.BASE_DIR.parent / "shared" / "datasets" / "videos" / "colondb_all_25fps_hold5.mp4"
 

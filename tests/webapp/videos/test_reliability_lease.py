@@ -18,10 +18,10 @@ from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from webapp.leases import new_token, waiting_in_broker
 from webapp.mlops.engines import engine_for
-from webapp.videos import services
+from webapp.videos import pipeline
 from webapp.videos.leases import range_claim, videos_unfinished
 from webapp.videos.models import FrameResult, PolypEvent, RangeStatus, Video, VideoRange, VideoStatus
-from webapp.videos.services import StoredRun, range_process, video_plan, video_process
+from webapp.videos.pipeline import StoredRun, range_process, video_plan, video_process
 from webapp.videos.tasks import process_range, process_video, recover_videos, send_range
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,7 +82,7 @@ def test_the_last_retry_of_a_database_error_hands_the_range_back_queued(video, m
     def insert_fails(video, results, fps):
         raise OperationalError("could not extend file: No space left on device")  # the database is up, but refuses
 
-    monkeypatch.setattr(services, "_store_results", insert_fails)
+    monkeypatch.setattr(pipeline, "_store_results", insert_fails)
     result = process_video.apply(args=[video.pk], retries=django_settings.VIDEO_TASK_MAX_RETRIES)  # the last one
     assert result.successful()  # handled: nothing left for Celery to log as a stranded failure
     part = _only_range(video)

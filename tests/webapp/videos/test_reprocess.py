@@ -14,7 +14,7 @@ from webapp.audit.models import Action, AuditEntry
 from webapp.mlops.services import model_version_promote, model_version_register
 from webapp.videos.events import Event
 from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
-from webapp.videos.services import _store_events, video_process
+from webapp.videos.pipeline import _store_events, video_process
 
 pytestmark = pytest.mark.django_db
 

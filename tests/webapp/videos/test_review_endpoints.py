@@ -11,7 +11,7 @@ from webapp.accounts.models import Role
 from webapp.annotations.models import MaskRevision, Verdict
 from webapp.audit.models import Action, AuditEntry
 from webapp.studies.services import study_add_member
-from webapp.videos import rle
+from webapp.videos import pipeline, rle
 from webapp.videos.models import FrameResult, PolypEvent, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -96,19 +96,18 @@ def test_a_video_being_processed_cannot_be_deleted(tmp_path, api_client, study, 
 
 def test_events_are_stored_while_the_video_is_still_processing(tmp_path, study, owner, monkeypatch):
     """At each progress tick the events found so far are in the database, before the video is done."""
-    from webapp.videos import services
 
-    monkeypatch.setattr(services, "PROGRESS_INTERVAL_S", 0.0)  # a tick after every batch
+    monkeypatch.setattr(pipeline, "PROGRESS_INTERVAL_S", 0.0)  # a tick after every batch
     seen: list[tuple[str, int]] = []
-    real_store = services._store_events
+    real_store = pipeline._store_events
 
     def watching_store(video, events):
         real_store(video, events)
         seen.append((Video.objects.get(pk=video.pk).status, PolypEvent.objects.filter(video=video).count()))
 
-    monkeypatch.setattr(services, "_store_events", watching_store)
+    monkeypatch.setattr(pipeline, "_store_events", watching_store)
     video = make_video(tmp_path, study, owner, frames=24)
-    services.video_process(video_id=video.pk)
+    pipeline.video_process(video_id=video.pk)
     during = [count for status, count in seen if status == VideoStatus.PROCESSING]
     assert any(during), seen  # an event was listed while processing
     assert Video.objects.get(pk=video.pk).status == VideoStatus.DONE

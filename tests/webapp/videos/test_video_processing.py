@@ -8,11 +8,12 @@ from tests.webapp.db import backends, wait_for_backends
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from webapp.mlops.models import ModelVersion
-from webapp.videos import rle, services
+from webapp.videos import pipeline, rle
 from webapp.videos.events import find_events_at
 from webapp.videos.models import FrameResult, PolypEvent, RangeStatus, Video, VideoRange, VideoStatus
+from webapp.videos.pipeline import video_process
 from webapp.videos.progress import video_group
-from webapp.videos.services import video_cancel, video_process
+from webapp.videos.services import video_cancel
 from webapp.videos.tasks import process_video
 from webapp.videos.writer import DEFAULT_DEPTH
 
@@ -74,7 +75,7 @@ def test_a_finished_or_cancelled_video_is_not_processed_again(video, owner):
 
 
 def test_cancelling_stops_processing_at_the_next_batch(video, owner, monkeypatch):
-    real_engine_for = services.engine_for
+    real_engine_for = pipeline.engine_for
 
     def engine_that_cancels_after_one_batch(model_version):
         engine = real_engine_for(model_version)
@@ -91,7 +92,7 @@ def test_cancelling_stops_processing_at_the_next_batch(video, owner, monkeypatch
 
         return Once()
 
-    monkeypatch.setattr(services, "engine_for", engine_that_cancels_after_one_batch)
+    monkeypatch.setattr(pipeline, "engine_for", engine_that_cancels_after_one_batch)
     video_process(video_id=video.pk)
     video.refresh_from_db()
     assert video.status == VideoStatus.CANCELLED
@@ -148,7 +149,7 @@ def test_progress_and_the_final_status_are_broadcast_to_the_video_group(video):
 def _engine_with_hook(monkeypatch, hook) -> list[int]:
     """Patch the engine so that hook(start_index) runs after each batch is computed; returns the start
     index of every batch the engine computed."""
-    real_engine_for = services.engine_for
+    real_engine_for = pipeline.engine_for
     calls: list[int] = []
 
     def patched(model_version):
@@ -165,7 +166,7 @@ def _engine_with_hook(monkeypatch, hook) -> list[int]:
 
         return Hooked()
 
-    monkeypatch.setattr(services, "engine_for", patched)
+    monkeypatch.setattr(pipeline, "engine_for", patched)
     return calls
 
 
@@ -176,14 +177,14 @@ def _stored(video) -> list[tuple[int, int]]:
 @pytest.mark.django_db(transaction=True)
 def test_an_error_in_the_writer_fails_the_video_with_its_message(tmp_path, owner, monkeypatch):
     video = make_video(tmp_path, make_study(owner), owner, frames=12)
-    real_store = services._store_results
+    real_store = pipeline._store_results
 
     def store_fails_at_the_second_batch(video, results, fps):
         if results[0].index == 4:
             raise RuntimeError("disk full")
         real_store(video, results, fps)
 
-    monkeypatch.setattr(services, "_store_results", store_fails_at_the_second_batch)
+    monkeypatch.setattr(pipeline, "_store_results", store_fails_at_the_second_batch)
     open_before = backends()
     result = process_video.apply(args=[video.pk])
     assert result.failed() and str(result.result) == "disk full"  # re-raised in the task, not swallowed
@@ -214,7 +215,7 @@ def test_cancelling_mid_video_stops_the_engine_and_the_writes(tmp_path, owner, m
 @pytest.mark.django_db(transaction=True)
 def test_after_a_writer_failure_the_retried_task_stores_every_frame_exactly_once(tmp_path, owner, monkeypatch):
     video = make_video(tmp_path, make_study(owner), owner, frames=20)  # 5 batches of 4
-    real_store = services._store_results
+    real_store = pipeline._store_results
     failed: list[int] = []
     at_retry: dict = {}
 
@@ -227,7 +228,7 @@ def test_after_a_writer_failure_the_retried_task_stores_every_frame_exactly_once
             failed.append(8)  # the rows are in, the progress UPDATE never runs
             raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "_store_results", connection_lost_after_the_third_insert)
+    monkeypatch.setattr(pipeline, "_store_results", connection_lost_after_the_third_insert)
     result = process_video.apply(args=[video.pk])  # eager: the task's autoretry runs the retry at once
     assert result.successful() and failed == [8]
     # The failed attempt left frames 0..7 and progress 8 (a batch's rows and its progress commit together, under

@@ -10,9 +10,10 @@ from tests.webapp.videos.factories import make_video
 from webapp.accounts.models import Role
 from webapp.audit.models import AuditEntry
 from webapp.studies.services import study_add_member, study_set_status
-from webapp.videos import services
+from webapp.videos import pipeline
 from webapp.videos.models import FrameResult, Video, VideoStatus
-from webapp.videos.services import VIDEO_RESUME, video_cancel, video_process
+from webapp.videos.pipeline import video_process
+from webapp.videos.services import VIDEO_RESUME, video_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def cancelled_after_one_batch(tmp_path, study, owner, monkeypatch):
     """A 12-frame video cancelled by its owner while the engine ran its first batch of 4 (the real cancel)."""
     video = make_video(tmp_path, study, owner, frames=12)
-    real_engine_for = services.engine_for
+    real_engine_for = pipeline.engine_for
 
     def engine_that_cancels_after_one_batch(model_version):
         engine = real_engine_for(model_version)
@@ -37,9 +38,9 @@ def cancelled_after_one_batch(tmp_path, study, owner, monkeypatch):
 
         return Once()
 
-    monkeypatch.setattr(services, "engine_for", engine_that_cancels_after_one_batch)
+    monkeypatch.setattr(pipeline, "engine_for", engine_that_cancels_after_one_batch)
     video_process(video_id=video.pk)
-    monkeypatch.setattr(services, "engine_for", real_engine_for)
+    monkeypatch.setattr(pipeline, "engine_for", real_engine_for)
     video.refresh_from_db()
     assert video.status == VideoStatus.CANCELLED
     return video

@@ -56,7 +56,8 @@ from webapp.livebrowser import asgi_server
 from webapp.studies.models import Study
 from webapp.studies.services import study_create, study_set_members
 from webapp.videos.models import Video, VideoStatus
-from webapp.videos.services import video_process, video_upload
+from webapp.videos.pipeline import video_process
+from webapp.videos.services import video_upload
 
 DEFAULT_VIDEO = "videos/colondb_all_25fps_hold5.mp4"  # under settings.DEMO_DATASETS: issue 11's 1,895 frames
 MASK_CHUNK_FRAMES = 500  # frontend/src/pages/video/maskCache.ts CHUNK_FRAMES

@@ -46,7 +46,8 @@ from webapp.mlops.services import model_version_ensure_active
 from webapp.studies.services import study_create
 from webapp.videos.leases import range_claim
 from webapp.videos.models import FrameResult, Video, VideoRange, VideoStatus
-from webapp.videos.services import StoredRun, range_complete, video_plan, video_process, video_upload
+from webapp.videos.pipeline import StoredRun, range_complete, video_plan, video_process
+from webapp.videos.services import video_upload
 from webapp.videos.tasks import process_video
 
 DEFAULT_VIDEO = settings.BASE_DIR.parent / "shared" / "datasets" / "videos" / "colondb_all_25fps_hold5.mp4"
