@@ -16,7 +16,7 @@ FRONTEND_INDEX := webapp/frontend_dist/index.html
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run segment-sample test install lint bench clean services frontend browser bench-ui
+.PHONY: run segment-sample test install lint bench clean services frontend browser deploy-tools bench-ui
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ $(FRONTEND_INDEX): $(FRONTEND_STAMP) $(FRONTEND_SRC)
 	cd frontend && npm run build --silent
 
 frontend: $(FRONTEND_INDEX)
+
+# The deployment tests (tests/deploy/) run nginx -t on the proxy's config and envsubst on its template (Debian's
+# nginx and gettext-base); kubectl and the PostgreSQL client are on the dev and CI machines.
+deploy-tools:
+	@command -v nginx >/dev/null && command -v envsubst >/dev/null || { echo "installing nginx and gettext-base for tests/deploy"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx gettext-base >/dev/null; }
 
 # Browser tests drive Debian's Chromium (Playwright is given its path; no browser download).
 browser:
@@ -67,7 +73,7 @@ services:
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping
 
-test: $(STAMP) frontend browser services
+test: $(STAMP) frontend browser deploy-tools services
 	$(PY) -m ruff check .
 	cd frontend && npx tsc --noEmit -p tsconfig.json && npx vitest run
 	$(PY) -m pytest tests
