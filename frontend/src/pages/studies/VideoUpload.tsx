@@ -65,7 +65,7 @@ export function VideoUpload({ studyId, onUploaded }: { studyId: number; onUpload
       (video) => {
         abortRef.current = null;
         forgetUpload(localStorage, studyId, file);
-        setState({ phase: "done", name: file.name, message: "uploaded; processing starts shortly." });
+        setState({ phase: "done", name: file.name, message: "uploaded: its progress is in the list below." });
         onUploaded(video);
       },
       (reason: unknown) => {
