@@ -141,3 +141,19 @@ def done_video(tmp_path, study, owner):
     video = make_video(tmp_path, study, owner, frames=12)
     video_process(video_id=video.pk)
     return Video.objects.get(pk=video.pk)
+
+
+# An S3 bucket (moto's S3 server in this process, over real HTTP): tests/webapp/s3.py.
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from tests.webapp.s3 import s3_server
+
+    yield from s3_server()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings, tmp_path):
+    """A fresh bucket made the default storage; yields (boto3 client, bucket name)."""
+    from tests.webapp.s3 import make_bucket
+
+    return make_bucket(s3_endpoint, settings, tmp_path)

@@ -54,9 +54,10 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
                              a minute on CPU)
     INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
     CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
-    CELERY_VISIBILITY_TIMEOUT_S  Redis redelivers an unacknowledged message after this long, default 4 h: only a
-                             backstop now (the video lease and the reconciler recover work; a redelivered copy of a
-                             message whose video is held does nothing)
+    CELERY_VISIBILITY_TIMEOUT_S  Redis redelivers an unacknowledged message after this long, default 1 h: longer than
+                             a range task (1500 frames: about 4 min on 2 CPU cores, seconds on a GPU); only a backstop
+                             (the leases and the reconciler recover work; a redelivered copy of a message whose range or
+                             training run is held does nothing)
   Video work is split into frame ranges, each leased (webapp/videos/leases.py): never stranded, never done twice.
     VIDEO_RANGE_FRAMES       frames of one range, default 1500 (1 min at 25 fps): a longer video is split into ranges
                              of equal length, at most this long, processed by several `gpu` workers at once (task
@@ -410,6 +411,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ROUTES = {
     "videos.process_video": {"queue": "gpu"},
+    "videos.process_range": {"queue": "gpu"},
     "videos.predict_images": {"queue": "gpu"},
     # The video reconciler runs on an idle `gpu` worker: only a worker that is free can take the work it re-enqueues.
     "videos.recover_videos": {"queue": "gpu"},
@@ -428,7 +430,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # nothing, and a dead worker's video is recovered by the reconciler within VIDEO_LEASE_S + VIDEO_RECONCILE_S,
 # long before this. Longer than the longest video takes (a 1-hour 25 fps video at 25 FPS on CPU takes an hour),
 # so live workers' messages are not copied around needlessly.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 4 * 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
 
 # Video leases (webapp/videos/leases.py). 30 s: renewed every 5 s, so six missed renewals in a row (a database
 # failover takes 10-30 s) before another worker may take over; with a 15 s reconciler a killed worker's video is

@@ -7,14 +7,13 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import boto3
 import cv2
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
-from moto.server import ThreadedMotoServer
 
 from tests.webapp.accounts.factories import make_user
+from tests.webapp.s3 import bucket_objects
 from tests.webapp.studies.factories import kvasir_zip
 from tests.webapp.videos.factories import upload_file, video_bytes
 from webapp import media
@@ -27,39 +26,6 @@ from webapp.videos.pipeline import video_process
 from webapp.videos.services import video_upload
 
 pytestmark = pytest.mark.django_db
-
-REGION = "us-east-1"
-KEYS = {"aws_access_key_id": "polypscope-test", "aws_secret_access_key": "polypscope-test"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings, tmp_path):
-    """A fresh bucket on the S3 server, made the default storage through the settings' own S3 configuration;
-    this machine's temporary folder (scratch files, downloads) is tmp_path/scratch."""
-    name = f"polypscope-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **KEYS)
-    client.create_bucket(Bucket=name)
-    settings.STORAGES = storages_for(bucket=name, endpoint_url=s3_endpoint, region=REGION,
-                                     access_key_id=KEYS["aws_access_key_id"],
-                                     secret_access_key=KEYS["aws_secret_access_key"])
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(scratch)
-    return client, name
-
-
-def _objects(client, name: str) -> dict[str, bytes]:
-    listing = client.list_objects_v2(Bucket=name).get("Contents", [])
-    return {o["Key"]: client.get_object(Bucket=name, Key=o["Key"])["Body"].read() for o in listing}
 
 
 def _files(folder: Path) -> set[Path]:
@@ -77,7 +43,7 @@ def test_with_s3_a_video_is_uploaded_processed_and_served_from_the_bucket(
     response = api_client.post(f"/api/studies/{study.pk}/videos/", {"file": upload_file(data)}, format="multipart")
     assert response.status_code == 201, response.content
     video = Video.objects.get(pk=response.json()["id"])
-    assert _objects(client, name) == {video.file.name: data}  # the bytes as uploaded, under the stored name
+    assert bucket_objects(client, name) == {video.file.name: data}  # the bytes as uploaded, under the stored name
 
     video_process(video_id=video.pk)
     video.refresh_from_db()
@@ -101,7 +67,7 @@ def test_with_s3_a_video_is_uploaded_processed_and_served_from_the_bucket(
     api_client.force_authenticate(make_user(Role.ADMIN))
     with django_capture_on_commit_callbacks(execute=True):
         assert api_client.delete(f"/api/videos/{video.pk}/").status_code == 204
-    assert _objects(client, name) == {}
+    assert bucket_objects(client, name) == {}
 
 
 def test_with_s3_an_upload_that_fails_after_storing_leaves_no_object(bucket, tmp_path, study, owner, monkeypatch):
@@ -113,7 +79,7 @@ def test_with_s3_an_upload_that_fails_after_storing_leaves_no_object(bucket, tmp
     monkeypatch.setattr(services, "audit_record", audit_fails)  # fails inside the transaction, after the upload
     with pytest.raises(RuntimeError, match="audit log unavailable"):
         video_upload(study=study, upload=upload_file(video_bytes(tmp_path)), user=owner)
-    assert not Video.objects.exists() and _objects(client, name) == {}
+    assert not Video.objects.exists() and bucket_objects(client, name) == {}
 
 
 def test_with_s3_a_kvasir_import_stores_and_serves_the_images_from_the_bucket(
@@ -127,7 +93,7 @@ def test_with_s3_a_kvasir_import_stores_and_serves_the_images_from_the_bucket(
         response = api_client.post("/api/studies/import/", {"file": fh}, format="multipart")
     assert response.status_code == 201, response.content
     stills = list(StillImage.objects.filter(study_id=response.json()["id"]))
-    objects = _objects(client, name)
+    objects = bucket_objects(client, name)
     assert len(stills) == 3 and set(objects) == {s.file.name for s in stills}
     served = api_client.get(f"/api/images/{stills[0].pk}/image.png")
     assert served.status_code == 200 and b"".join(served.streaming_content) == objects[stills[0].file.name]

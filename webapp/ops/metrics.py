@@ -9,7 +9,7 @@ reports the same numbers and nothing is lost with a restarted worker:
     polypscope_frames_stored                 frames stored over all videos (a counter in practice: rate() of it is
                                              the installation's frames per second; it drops when a video is deleted
                                              or reprocessed)
-    polypscope_processing_fps                frames per second of the videos processing now, summed
+    polypscope_processing_fps                frames per second of the ranges processing now, summed (all workers)
     polypscope_training_runs{status}         fine-tuning runs by status
     polypscope_active_model_info{version,sha256}  1 for the active model version
 Counted by the worker process that ran the task (Celery signals; workers run one process each: `--pool threads`
@@ -57,7 +57,7 @@ class PolypscopeCollector:
         from django.db.models import Count, Sum
 
         from webapp.mlops.models import ModelVersion, TrainingRun
-        from webapp.videos.models import Video
+        from webapp.videos.models import Video, VideoRange
 
         try:
             videos = GaugeMetricFamily("polypscope_videos", "Videos by status", labels=["status"])
@@ -67,7 +67,7 @@ class PolypscopeCollector:
             sums = Video.objects.aggregate(frames=Sum("frames_done"))
             yield GaugeMetricFamily("polypscope_frames_stored", "Frames stored over all videos",
                                     value=sums["frames"] or 0)
-            fps = Video.objects.filter(status="processing").aggregate(fps=Sum("processing_fps"))["fps"] or 0
+            fps = VideoRange.objects.filter(status="processing").aggregate(fps=Sum("processing_fps"))["fps"] or 0
             yield GaugeMetricFamily("polypscope_processing_fps", "Frames per second of the videos processing now",
                                     value=fps)
             runs = GaugeMetricFamily("polypscope_training_runs", "Fine-tuning runs by status", labels=["status"])

@@ -34,10 +34,10 @@ from kombu import Connection
 
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
-from tests.webapp.videos.worker import ROOT, stop_worker
+from tests.webapp.videos.worker import ROOT
 from webapp.videos.models import FrameResult, RangeStatus, Video, VideoRange, VideoStatus
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_broker")]
 
 FRAMES = 1200
 LEASE = {"VIDEO_LEASE_S": "5", "VIDEO_RECONCILE_S": "1"}
@@ -116,18 +116,6 @@ def _starts(log: Path, pk: int) -> list[int]:
             if marker in line]
 
 
-@pytest.fixture
-def procs():
-    started: list[subprocess.Popen] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            stop_worker(proc)
-
-
-@pytest.fixture(autouse=True)
-def _empty_broker():
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own Redis db: no stale tasks
 
 
 def test_a_killed_workers_video_is_finished_by_another_worker_every_frame_once(tmp_path, owner, procs):

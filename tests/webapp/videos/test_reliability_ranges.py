@@ -21,33 +21,18 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 from channels.layers import get_channel_layer
-from django.conf import settings
 
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.factories import make_video
 from tests.webapp.videos.test_reliability import LEASE, RESUME_BOUND_S, SLOW_S, _ready, _start, _starts, _wait_for
-from tests.webapp.videos.worker import stop_worker
 from webapp.videos.events import find_events_at
 from webapp.videos.models import FrameResult, PolypEvent, RangeStatus, Video, VideoRange, VideoStatus
 from webapp.videos.progress import video_group
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_broker")]
 
 
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            stop_worker(proc)
-
-
-@pytest.fixture(autouse=True)
-def _empty_broker():
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the tests' own Redis db: no stale tasks
 
 
 def _indices(pk: int) -> list[int]:
