@@ -22,7 +22,8 @@ from django.db import connections
 
 from inference.checkpoint import default_checkpoint
 from tests.e2e.conftest import SCREENSHOTS
-from tests.webapp.accounts.factories import PASSWORD, make_user
+from tests.e2e.session import log_in_new_page
+from tests.webapp.accounts.factories import make_user
 from tests.webapp.studies.factories import kvasir_zip, make_study
 from tests.webapp.videos.worker import start_worker, stop_worker
 from webapp.accounts.models import Role
@@ -45,14 +46,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def log_in(browser, base: str, username: str):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})  # its own context: its own session
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.goto(base + "/app/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("nav-review").wait_for()
-    return page
+    return log_in_new_page(browser, base, username, UI_TIMEOUT_MS, viewport={"width": 1440, "height": 900})
 
 
 def wait_until(condition, timeout_s: float, what: str, log: Path | None = None) -> None:

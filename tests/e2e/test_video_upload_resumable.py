@@ -12,7 +12,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.webapp.accounts.factories import PASSWORD, make_user
+from tests.e2e.session import log_in_new_page
+from tests.webapp.accounts.factories import make_user
 from tests.webapp.studies.factories import make_study
 from tests.webapp.videos.worker import start_worker, stop_worker
 from webapp.accounts.models import Role
@@ -37,14 +38,7 @@ def small_parts(monkeypatch) -> None:
 
 
 def log_in(context, base: str, username: str):
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.goto(base + "/app/")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("nav-review").wait_for()
-    return page
+    return log_in_new_page(context, base, username, UI_TIMEOUT_MS)
 
 
 def wait_until(page, condition, timeout_s: float, what: str, log: Path | None = None) -> None:
