@@ -53,6 +53,13 @@ Environment (defaults suit a developer machine with local PostgreSQL and Redis):
     INFERENCE_FAST           torch.compile fast path, default on (off in tests and embedded mode: compiling costs
                              a minute on CPU)
     INFERENCE_BATCH          frames per engine batch and per bulk write, default 16
+    WORKER_WARM              a `gpu` worker (and run_embedded) loads the active model's engine as it starts and runs
+                             one dummy batch through it, in a thread, so its first video does not wait for that;
+                             default on (webapp/mlops/engines.py: EngineWarmer)
+    WORKER_WARM_POLL_S       while idle, a warm worker looks at the active model this often and warms a newly promoted
+                             one before its first video, default 5 (0: only at start)
+    COMPILED_CACHE_DIR       compiled models (the fast path's cache, keyed by checkpoint, device and precision) that a
+                             worker loads instead of compiling again, default <repo>/.data/compiled
     CELERY_TASK_ALWAYS_EAGER run tasks in-process (no worker), default off
     CELERY_VISIBILITY_TIMEOUT_S  Redis redelivers an unacknowledged message after this long, default 1 h: longer than
                              a range task (1500 frames: about 4 min on 2 CPU cores, seconds on a GPU); only a backstop
@@ -464,6 +471,12 @@ INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
 # minute of compiling, and a Ctrl+C cannot land in the middle of a compiler run (which failed the video).
 INFERENCE_FAST = env_bool("INFERENCE_FAST", not EMBEDDED)
 INFERENCE_BATCH = env_int("INFERENCE_BATCH", 16)
+# Warm workers (issue 13): the first call of a model costs about 1 s on 2 CPU cores eager and about 65 s compiled
+# (the fast path; measured, 2-core EPYC), which a worker pays at start instead of its first video. 5 s between looks at
+# the active model: one indexed query, and a promoted model is warm long before anyone uploads the next video.
+WORKER_WARM = env_bool("WORKER_WARM", True)
+WORKER_WARM_POLL_S = env_float("WORKER_WARM_POLL_S", 5.0)
+COMPILED_CACHE_DIR = Path(env_str("COMPILED_CACHE_DIR", str(BASE_DIR / ".data" / "compiled")))
 
 # --- the retraining loop (webapp/mlops/) -----------------------------------------------------------------
 # Fine-tuning defaults (the admin's form starts from these; inference.fit.FINETUNE_DEFAULTS holds the same).

@@ -7,14 +7,26 @@ the first itself (a video of one range, a short clip, starts as fast as before).
 recover_videos (Celery beat, and each worker as it starts) re-enqueues ranges and videos nobody holds; a warm shutdown
 hands the range back between batches. A range is short (1500 frames by default: about 4 min on 2 CPU cores, seconds
 on a GPU), which is what the broker's visibility timeout must exceed (CELERY_VISIBILITY_TIMEOUT_S).
+
+A `gpu` worker warms the active model's engine as it starts, in a thread (webapp/mlops/engines.py: EngineWarmer), so
+its first video finds the model loaded and run once; `celery -A webapp inspect engines` says what a worker holds.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutting_down,
+)
+from celery.worker.control import inspect_command
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
@@ -140,6 +152,89 @@ def _queues(consumer) -> set[str]:
         return {q.name for q in consumer.task_consumer.queues}
     except AttributeError:
         return {"gpu"}
+
+
+# The tasks that run the engine: while one runs in this process, the warmer leaves the engines alone (warming a newly
+# promoted version would drop the engine of the version a video in progress runs with).
+ENGINE_TASKS = frozenset({"videos.process_video", "videos.process_range", "videos.predict_images"})
+_running = 0
+_running_lock = threading.Lock()
+_warm_here = False  # decided by worker_init in the worker's main process; a prefork child inherits it
+
+
+@task_prerun.connect
+def _engine_task_started(sender=None, **kwargs) -> None:
+    global _running
+    if getattr(sender, "name", None) in ENGINE_TASKS:
+        with _running_lock:
+            _running += 1
+
+
+@task_postrun.connect
+def _engine_task_ended(sender=None, **kwargs) -> None:
+    global _running
+    if getattr(sender, "name", None) in ENGINE_TASKS:
+        with _running_lock:
+            _running = max(_running - 1, 0)
+
+
+def engine_busy() -> bool:
+    """True while a task of this process runs the engine."""
+    return _running > 0
+
+
+@worker_init.connect
+def _warm_on_start(sender=None, **kwargs) -> None:
+    """A worker consuming `gpu` starts warming the active model's engine at once, in a thread, before it even connects
+    to the broker: the first video then finds it loaded and run once (webapp/mlops/engines.py). The solo and threads
+    pools (production's workers, run_embedded) run tasks in this process; a prefork pool's children warm their own
+    (worker_process_init), after the fork: a model and torch's threads do not survive one."""
+    global _warm_here
+    _warm_here = settings.WORKER_WARM and "gpu" in _worker_queues(sender)
+    if _warm_here and not _prefork(sender):
+        _start_warmer()
+
+
+@worker_process_init.connect
+def _warm_in_pool_process(**kwargs) -> None:
+    if _warm_here:  # a prefork child; the solo pool sends it in the main process too (started already: a no-op)
+        _start_warmer()
+
+
+def _start_warmer() -> None:
+    from webapp.mlops.engines import start_engine_warmer  # torch: the worker side only
+
+    start_engine_warmer(busy=engine_busy)
+
+
+def _worker_queues(controller) -> set[str]:
+    try:
+        return set(controller.app.amqp.queues.consume_from)
+    except (AttributeError, TypeError):
+        return set()
+
+
+def _prefork(controller) -> bool:
+    from celery.concurrency import get_implementation
+    from celery.concurrency.prefork import TaskPool as PreforkPool
+
+    try:
+        return issubclass(get_implementation(controller.pool_cls), PreforkPool)
+    except (AttributeError, TypeError, KeyError):
+        return False
+
+
+@inspect_command()
+def engines(state) -> dict:
+    """The engines this worker process holds: the sha256 of the versions loaded and warm, and its warmer's state
+    (`celery -A webapp inspect engines`; the tests ask it before any task ran). Answered by the worker's consumer,
+    so also while a warm-up runs in its thread."""
+    from webapp.mlops.engines import engine_warmer, loaded_versions, warm_versions
+
+    warmer = engine_warmer()
+    return {"loaded": sorted(loaded_versions()), "warm": sorted(warm_versions()),
+            "warmer": None if warmer is None else {"ready": warmer.ready.is_set(), "ready_s": warmer.ready_s,
+                                                   "error": warmer.error}}
 
 
 @worker_shutting_down.connect

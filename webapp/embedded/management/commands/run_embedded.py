@@ -8,7 +8,8 @@ whole retraining loop while videos keep being processed) live in this process an
 and channel layer; the database is SQLite. Ctrl+C (or SIGTERM) stops the server, then the workers;
 no child process is left behind because none is started.
 
-Startup: migrate, collect static files, ensure the `admin` user, register the default model, load the
+Startup: migrate, collect static files, ensure the `admin` user, register the default model, start warming its engine
+in a thread (webapp/mlops/engines.py: the demo's and the first upload's results then come at once), load the
 demo study once, start the workers (re-queueing videos and training runs a previous run left unfinished: the
 memory broker forgot them; a run resumes from its last epoch), then serve.
 """
@@ -35,6 +36,8 @@ from webapp.server import options as server_options
 # How long Ctrl+C waits for the video batch in progress (a batch of 16 frames takes about 2-4 s on two CPU
 # cores, README "Speed") before the process exits anyway; the video resumes on the next start.
 WORKER_STOP_TIMEOUT_S = 5.0
+# The engine's warm-up (one dummy frame: about 1 s on two CPU cores eager) is waited for as briefly before leaving.
+WARMER_STOP_TIMEOUT_S = 2.0
 
 
 class Command(BaseCommand):
@@ -65,6 +68,10 @@ class Command(BaseCommand):
             password = "unchanged (printed when it was generated on the first run)"
         version = model_version_ensure_active()
         self.stdout.write(f"model: {version}")
+        from webapp.mlops.engines import start_engine_warmer  # torch: this process is the worker too
+        from webapp.videos.tasks import engine_busy
+
+        warmer = start_engine_warmer(busy=engine_busy)
 
         # One worker thread consuming both queues with two task threads, so a fine-tuning run (`train`) never holds
         # up a video (`gpu`), as with production's separate workers. (Two WorkControllers in one process do not
@@ -110,12 +117,14 @@ class Command(BaseCommand):
             request_stop()  # the video in progress stops at its next batch and is handed back
             worker.stop(in_sighandler=False)
             thread.join(WORKER_STOP_TIMEOUT_S)
+            warm_done = warmer is None or warmer.stop(WARMER_STOP_TIMEOUT_S)
             self.stdout.write("stopped")
-            if thread.is_alive():
-                # The worker is still inside a batch (or compiling the model). Finalising the interpreter
-                # under a thread in native torch code aborts the process (std::terminate), so leave now;
+            if thread.is_alive() or not warm_done:
+                # The worker is still inside a batch (or the warmer inside the model's first call). Finalising the
+                # interpreter under a thread in native torch code aborts the process (std::terminate), so leave now;
                 # SQLite rolls back the open batch and the video resumes from its last stored frame.
-                self.stdout.write("a video was interrupted; it resumes on the next start")
+                self.stdout.write("a video was interrupted; it resumes on the next start" if thread.is_alive()
+                                  else "the model's warm-up was interrupted")
                 self.stdout.flush()
                 sys.stderr.flush()
                 os._exit(0)
