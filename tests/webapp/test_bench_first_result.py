@@ -1,5 +1,6 @@
 """manage.py bench_first_result end to end on a tiny clip: a real web server and a real `gpu` worker, an upload over
-HTTP, the video's websocket; it prints every field, for the cold run (worker started with the upload) and a warm one."""
+HTTP, the video's websocket; it prints every field, for the cold run (worker started with the upload), the first video
+of a fresh worker once it is ready, and a warm run."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def test_it_times_an_upload_to_its_first_frame_and_websocket_messages_cold_and_w
     call_command("bench_first_result", video=[clip], runs=1, in_place=True, as_json=True, stdout=out)
     report = json.loads(out.getvalue())
 
-    cold, (warm,) = report["cold"], report["clips"][0]["runs"]
+    cold, first, (warm,) = report["cold"], report["first_on_ready_worker"], report["clips"][0]["runs"]
     assert report["worker_warm"] and report["clips"][0]["frames"] == 10
-    for run in (cold, warm):
+    for run in (cold, first, warm):
         for name in ("task_start", "first_frame", "first_progress", "done"):  # an event depends on the clip
             assert run[name] is not None and run[name] >= 0, (name, run)
         assert set(FIELDS) <= set(run) and run["upload_s"] > 0
@@ -34,12 +35,14 @@ def test_it_times_an_upload_to_its_first_frame_and_websocket_messages_cold_and_w
         # Every websocket message as it came: seconds, frames done, events; the last one says done.
         assert run["messages"][-1][1] == 10
     assert cold["worker_warm_s"] is not None and cold["worker_first_frame_s"] >= cold["first_frame"]
+    assert first["worker_ready_s"] > 0  # the second worker's start to its engine warm
     assert report["clips"][0]["median"]["done"] == warm["done"]
-    # Both uploads went through the real path: stored and processed, every frame once.
-    assert Video.objects.filter(status=VideoStatus.DONE).count() == 2
-    assert FrameResult.objects.count() == 20
+    # The three uploads went through the real path: stored and processed, every frame once.
+    assert Video.objects.filter(status=VideoStatus.DONE).count() == 3
+    assert FrameResult.objects.count() == 30
 
     text = io.StringIO()
     Command(stdout=text).print_report(report)  # what the command prints without --json
     assert "cold (clip.mp4, worker started with the upload): task_start" in text.getvalue()
     assert "clip.mp4 (10 frames):\n  run 1: task_start" in text.getvalue()
+    assert "first video on a fresh worker once it is ready (clip.mp4; worker start to ready" in text.getvalue()

@@ -36,6 +36,11 @@ _WARM: set[tuple[str, str, bool, int]] = set()  # keys of the engines that ran t
 # Reentrant: engine_warm holds it around engine_for and the dummy batch, so engine_for in another thread (a task)
 # waits for the warm engine rather than running a second first call beside it (a second compile on the fast path).
 _LOCK = threading.RLock()
+# Dummy passes per shape. Two: on the fast path the model's second call compiles again (SCR-Net's fusion blocks fill a
+# dict of sampling grids on the first call, which changes what the compiled graph was guarded on; measured with
+# TORCH_LOGS=recompiles: 37 s for the first call and 31 s for the second with the 32-pixel test model on 2 CPU cores,
+# 6 ms for the third), so one pass would leave the video's first batch paying the second compile.
+WARM_PASSES = 2
 
 
 def checkpoint_file(model_version: ModelVersion) -> Path:
@@ -109,9 +114,9 @@ def warm_batch_sizes(engine: Engine) -> list[int]:
 
 
 def engine_warm(model_version: ModelVersion) -> tuple[Engine, float]:
-    """The version's engine after one dummy batch of each shape it will run (warm_batch_sizes): the first call of a
-    model allocates its buffers (about 1 s on 2 CPU cores, eager) and compiles it on the fast path (about a minute
-    there). Returns the engine and the seconds this call spent (0.0 when it was warm already)."""
+    """The version's engine after WARM_PASSES dummy batches of each shape it will run (warm_batch_sizes): the first
+    call of a model allocates its buffers (about 1 s on 2 CPU cores, eager) and compiles it on the fast path (about a
+    minute there). Returns the engine and the seconds this call spent (0.0 when it was warm already)."""
     key = _key(model_version)
     with _LOCK:
         began = time.monotonic()
@@ -119,7 +124,8 @@ def engine_warm(model_version: ModelVersion) -> tuple[Engine, float]:
         if key not in _WARM:
             frame = np.zeros((engine.size, engine.size, 3), np.uint8)  # the model's own size: no resize to speak of
             for n in warm_batch_sizes(engine):
-                engine.predict_batch([frame] * n)
+                for _ in range(WARM_PASSES):
+                    engine.predict_batch([frame] * n)
             _WARM.add(key)
             spent = time.monotonic() - began
             log.info("engine of model %s (sha256 %s) warm in %.2f s (device %s, fast path %s, batch %s)",
