@@ -95,16 +95,25 @@ class SCM(nn.Module):
         self._grids: dict[tuple[int, int, torch.device, torch.dtype], torch.Tensor] = {}
 
     def base_grid(self, h: int, w: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """(1, h, w, 2) normalised (x, y) pixel centres, built once per shape and device."""
+        """(1, h, w, 2) normalised (x, y) pixel centres, built once per shape and device.
+
+        Under torch.compile / torch.export the grid is built in the graph instead (frozen weights fold it into a
+        constant): a dict that the first call fills fails the compiled graph's guard on the second call, which then
+        compiled the whole model again (31-37 s on the 2-core dev machine)."""
+        if torch.compiler.is_compiling():
+            return self._make_grid(h, w, device, dtype)
         key = (h, w, device, dtype)
         grid = self._grids.get(key)
         if grid is None:
-            ys = (torch.arange(h, device=device, dtype=dtype) * 2 + 1) / h - 1
-            xs = (torch.arange(w, device=device, dtype=dtype) * 2 + 1) / w - 1
-            gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-            grid = torch.stack((gx, gy), dim=-1).unsqueeze(0)
-            self._grids[key] = grid
+            grid = self._grids[key] = self._make_grid(h, w, device, dtype)
         return grid
+
+    @staticmethod
+    def _make_grid(h: int, w: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        ys = (torch.arange(h, device=device, dtype=dtype) * 2 + 1) / h - 1
+        xs = (torch.arange(w, device=device, dtype=dtype) * 2 + 1) / w - 1
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        return torch.stack((gx, gy), dim=-1).unsqueeze(0)
 
     def forward(self, high: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
         """high: (N, Ch, H, W), low: (N, Cl, 2H, 2W) -> (N, Cl, 2H, 2W)."""
