@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -23,31 +22,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from inference import postprocess
 from inference.checkpoint import default_checkpoint, load_checkpoint
 from inference.data import MEAN, STD
 from inference.errors import CheckpointError
+from inference.postprocess import MIN_BOX_FRACTION, FrameResult, FrameRuns
 from inference.runtime import autocast_dtype, pick_device
 
-# Connected components smaller than this fraction of the frame get no box:
-# 0.05% of a 448 x 448 frame is about 100 pixels, below the smallest Kvasir-SEG
-# polyp (0.5% of a frame).
-MIN_BOX_FRACTION = 0.0005
-
-
-@dataclass
-class FrameResult:
-    """One frame's output at the frame's own resolution (H, W)."""
-
-    index: int
-    prob: np.ndarray  # (H, W) float32 polyp probability, 0..1
-    mask: np.ndarray  # (H, W) bool, prob >= threshold
-    score: float  # polyp score of the frame: peak of the 3x3-smoothed probability, 0..1
-    area: float  # mask area as a fraction of the frame, 0..1
-    boxes: list[list[int]] = field(default_factory=list)  # [x, y, w, h] per component, pixels
-
-    def summary(self) -> dict:
-        return {"index": self.index, "score": round(self.score, 5), "area": round(self.area, 6), "boxes": self.boxes}
-
+__all__ = ["MIN_BOX_FRACTION", "Engine", "FrameResult", "FrameRuns", "cached_model", "drop_cached_models"]
 
 _CACHE: dict[tuple, tuple[nn.Module, dict]] = {}
 _CACHE_LOCK = threading.Lock()
@@ -96,6 +78,17 @@ def fast_path_name(device: torch.device) -> str:
     return f"torch.compile(freezing)+channels_last+{precision} on {device.type}"
 
 
+def resize_on_device(frames: list[np.ndarray], size: int, device: torch.device) -> torch.Tensor:
+    """(H, W, 3) uint8 BGR frames of one size -> (N, 3, size, size) float RGB on `device`, 0..255: the uint8 frames
+    are copied as they are and resized there, bilinear with antialiasing (the area average OpenCV's INTER_AREA takes
+    when shrinking, to within a grey level; tests/inference/test_postprocess.py compares the masks)."""
+    batch = torch.from_numpy(np.stack(frames))
+    if device.type == "cuda":
+        batch = batch.pin_memory()
+    x = batch.to(device, non_blocking=True).permute(0, 3, 1, 2).flip(1).float()
+    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False).clamp_(0, 255)
+
+
 class Engine:
     """Batched SCR-Net inference over frames of any size."""
 
@@ -141,40 +134,48 @@ class Engine:
 
     @torch.inference_mode()
     def predict_batch(self, frames: list[np.ndarray], start_index: int = 0) -> list[FrameResult]:
-        """frames: list of (H, W, 3) uint8 BGR arrays, sizes may differ."""
+        """frames: list of (H, W, 3) uint8 BGR arrays, sizes may differ. Exact: each probability map bilinearly
+        resized to its frame (inference/postprocess.py)."""
         if not frames:
             return []
-        s = self.size
-        resized = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
-        # BGR frames, RGB network: flip the channel axis while moving to NCHW.
-        x = torch.from_numpy(resized).to(self.device, non_blocking=True).permute(0, 3, 1, 2).flip(1).float()
-        x = ((x - self._mean) * self._inv_std).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-            logits = torch.cat([self.model(chunk) for chunk in x.split(self.model_batch)])
-        prob = torch.sigmoid(logits.float())  # (N, 1, s, s)
-        scores = F.avg_pool2d(prob, 3, stride=1, padding=1).amax(dim=(1, 2, 3)).cpu().numpy()
+        prob = postprocess.probabilities(self.forward(self.preprocess(frames)))  # (N, 1, s, s)
+        return postprocess.exact_results(prob, [f.shape[:2] for f in frames], self.threshold, start_index)
+
+    @torch.inference_mode()
+    def predict_runs(self, frames: list[np.ndarray], start_index: int = 0) -> list[FrameRuns]:
+        """The video pipeline's path: frames of one size in, score, area and the mask's run lengths at the frame's
+        resolution out, computed on the engine's device (inference/postprocess.frame_runs; its masks match
+        predict_batch's within postprocess.RUNS_TOLERANCE)."""
+        if not frames:
+            return []
         shapes = {f.shape[:2] for f in frames}
-        if len(shapes) == 1:  # one resize for the whole batch (videos)
-            ((h, w),) = shapes
-            full = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)[:, 0].cpu().numpy()
-            probs = list(full)
+        if len(shapes) != 1:
+            raise ValueError(f"predict_runs takes frames of one size, got {sorted(shapes)}")
+        ((height, width),) = shapes
+        prob = postprocess.probabilities(self.forward(self.preprocess(frames)))
+        return postprocess.frame_runs(prob, height, width, self.threshold, start_index)
+
+    def preprocess(self, frames: list[np.ndarray]) -> torch.Tensor:
+        """(H, W, 3) uint8 BGR frames -> the network's (N, 3, s, s) normalised RGB input, channels_last, on the
+        engine's device. On the CPU resized by OpenCV (INTER_AREA, as in training); on an accelerator, frames of one
+        size are sent as they are and resized there (resize_on_device), which spares the host a pass over every
+        pixel (at 1080p OpenCV's resize costs more CPU than decoding)."""
+        s = self.size
+        if self.device.type != "cpu" and len({f.shape for f in frames}) == 1:
+            x = resize_on_device(frames, s, self.device)
         else:
-            probs = [
-                F.interpolate(prob[i : i + 1], size=f.shape[:2], mode="bilinear", align_corners=False)[0, 0]
-                .cpu()
-                .numpy()
-                for i, f in enumerate(frames)
-            ]
-        return [self._result(start_index + i, p, float(scores[i])) for i, p in enumerate(probs)]
+            resized = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
+            # BGR frames, RGB network: flip the channel axis while moving to NCHW.
+            x = torch.from_numpy(resized).to(self.device, non_blocking=True).permute(0, 3, 1, 2).flip(1).float()
+        return ((x - self._mean) * self._inv_std).contiguous(memory_format=torch.channels_last)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's logits (N, 1, s, s), in chunks of model_batch, under autocast where it applies."""
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            return torch.cat([self.model(chunk) for chunk in x.split(self.model_batch)])
 
     def _result(self, index: int, prob: np.ndarray, score: float) -> FrameResult:
-        mask = prob >= self.threshold
-        boxes: list[list[int]] = []
-        if mask.any():
-            n, _, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
-            min_area = MIN_BOX_FRACTION * mask.size
-            boxes = [[int(v) for v in stats[i, :4]] for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
-        return FrameResult(index, prob.astype(np.float32, copy=False), mask, score, float(mask.mean()), boxes)
+        return postprocess.result(index, prob, score, self.threshold)
 
     def run(self, frames: Iterable[np.ndarray]) -> Iterator[FrameResult]:
         """Results in frame order, computed batch by batch."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Iterator
 from contextlib import closing, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from inference.engine import Engine
+from inference.engine import Engine, FrameRuns
 from inference.engine import FrameResult as EngineResult
 from inference.errors import CheckpointError, InputError
 from webapp import media
@@ -55,6 +55,7 @@ from webapp.videos.models import (
 from webapp.videos.prefetch import prefetched
 from webapp.videos.progress import broadcast
 from webapp.videos.services import _status_message
+from webapp.videos.stages import NO_CLOCK, Clock
 from webapp.videos.writer import BackgroundWriter
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,23 @@ log = logging.getLogger(__name__)
 # Progress is broadcast at most this often: browsers redraw at a few Hz and Redis must not become the
 # bottleneck at GPU rates of thousands of frames per second.
 PROGRESS_INTERVAL_S = 0.5
+# The range's and the video's progress rows are written with a batch at most this often (and always with the first
+# batch, the last, a cancelled one and before a broadcast): at GPU rates batches of 16 arrive every few ms, and two
+# UPDATEs and a SUM per batch cost more than the frames' own INSERT (bench_pipeline --engine stub). A worker that dies
+# between two writes leaves the progress at most this far behind its stored frames; a resume counts the stored frames
+# (video_plan), a retry continues after them (_next_index), and the lease renews in its own thread.
+PROGRESS_WRITE_S = 0.25
+# Results stream from the first frames: on an engine that runs its model one frame at a time (the CPU), the first
+# frame of a run is computed alone, and when it took at least this long (a batch of 16 would hold the first result
+# back by 16 times that, 0.8 s or more) it is stored at once and the batches ramp 1, 2, 4, 8 up to the engine's batch
+# (so that later batches start at multiples of it, as before), each stored as it is computed. Faster engines (a GPU,
+# the tests' tiny model) complete the first batch and store it whole, as before. An engine's first frame in this
+# process pays its warm-up (allocations, oneDNN's kernels: 0.1-0.3 s even for a tiny model), so for an engine not
+# warm yet a second frame confirms. 50 ms: the shipped model on 2 CPU cores takes 130-250 ms a frame, the tiny test
+# model about 1 ms.
+STREAM_FRAME_S = 0.05
+# Engines that computed a frame in this process (their next first frame is timed without warm-up).
+_WARM: weakref.WeakSet = weakref.WeakSet()
 
 # --- processing -----------------------------------------------------------------------------------
 # A video is processed in frame ranges (VideoRange, webapp/videos/ranges.py): video_plan splits a queued video, each
@@ -70,10 +88,58 @@ PROGRESS_INTERVAL_S = 0.5
 # (webapp/videos/tasks.py) spread the ranges over the `gpu` workers; video_process runs them all in this process.
 
 
-def _batches(frames: Iterable[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
-    it = iter(frames)
-    while batch := list(islice(it, size)):
-        yield batch
+def _take(frames: Iterator[np.ndarray], size: int) -> list[np.ndarray]:
+    batch: list[np.ndarray] = []
+    for frame in frames:
+        batch.append(frame)
+        if len(batch) == size:
+            break
+    return batch
+
+
+def _computed_batches(frames: Iterator[np.ndarray], engine: Engine, start: int, clock: Clock = NO_CLOCK,
+                      stop=lambda: False) -> Iterator[list]:
+    """The engine's results over `frames` (frame `start` on), batch after batch, as they are to be stored.
+
+    The engine's video path where it has one (Engine.predict_runs: masks as run lengths), else predict_batch.
+    Streaming (STREAM_FRAME_S): on an engine whose model runs one frame at a time, the first frame is computed alone;
+    a slow one is yielded alone and the next batches double up to engine.batch; a fast one is completed to a whole
+    batch. `stop()` is asked before each batch is computed."""
+    predict = getattr(engine, "predict_runs", None) or engine.predict_batch
+    index = start
+    size = engine.batch
+    held: list = []
+    if getattr(engine, "model_batch", None) == 1 and engine.batch > 1:
+        slow = False
+        for _ in range(1 if engine in _WARM else 2):  # a cold engine's first frame pays its warm-up: confirm
+            frame = _take(frames, 1)
+            if not frame or stop():
+                break
+            began = time.perf_counter()
+            with clock.stage("engine"):
+                held += predict(frame, index)
+            index += 1
+            slow = time.perf_counter() - began >= STREAM_FRAME_S
+            if not slow:
+                break
+        _WARM.add(engine)
+        if slow:
+            yield held
+            held, size = [], min(index - start, engine.batch)
+    while True:
+        if stop():
+            return
+        batch = _take(frames, size - len(held))
+        if not batch:
+            if held:
+                yield held
+            return
+        with clock.stage("engine"):
+            results = held + predict(batch, index)
+        held = []
+        index += len(batch)
+        yield results
+        size = min(index - start, engine.batch)  # doubling while it ramps: later batches start at multiples
 
 
 def video_fail(*, video_id: int, message: str, range_id: int | None = None, token: str | None = None) -> None:
@@ -214,8 +280,9 @@ def range_process(*, range_id: int, token: str | None = None) -> None:
 
 
 def _run_frames(part: VideoRange, engine: Engine, path: Path, token: str | None = None,
-                beat: Heartbeat | None = None) -> None:
-    """The engine over the range's frames not stored yet; the writes run in a thread (webapp/videos/writer.py)."""
+                beat: Heartbeat | None = None, clock: Clock = NO_CLOCK) -> StoredRun:
+    """The engine over the range's frames not stored yet; the writes run in a thread (webapp/videos/writer.py).
+    clock: bench_pipeline times the stages (webapp/videos/stages.py)."""
     video = part.video
     last = part.end >= video.frame_count  # the last range reads to the end of the file
     start = _next_index(part, last)
@@ -224,34 +291,43 @@ def _run_frames(part: VideoRange, engine: Engine, path: Path, token: str | None 
                   .order_by("index").values_list("score", flat=True)) if whole else []
     log.info("video %s: processing from frame %s (range %s-%s, attempt %s, lease %s)", video.pk, start, part.start,
              part.end - 1, part.attempts, (token or "")[:8])
-    stored = StoredRun(part=part, scores=scores, began=time.monotonic(), token=token, beat=beat, live_events=whole)
+    stored = StoredRun(part=part, scores=scores, began=time.monotonic(), token=token, beat=beat, live_events=whole,
+                       clock=clock)
     times = _frame_times(video) if start > 0 else None
-    frames = prefetched(ranges.read_frames(path, start, None if last else part.end, times))  # decoding overlaps
+    decoded = clock.timed("decode", ranges.read_frames(path, start, None if last else part.end, times))
+    frames = prefetched(decoded)  # decoding overlaps
     index = start
     interrupted = False
+
+    def stop() -> bool:
+        nonlocal interrupted
+        if writer.stopped or (beat is not None and beat.lost.is_set()):
+            return True  # cancelled or taken over (or failed: leaving the block re-raises the writer's error)
+        if stop_requested():  # warm shutdown: the batches computed so far are stored, the rest handed back
+            interrupted = True
+            return True
+        return False
+
     with closing(frames), BackgroundWriter(stored.write, name=f"video-{video.pk}-writer") as writer:
-        for batch in _batches(frames, engine.batch):
-            if writer.stopped or (beat is not None and beat.lost.is_set()):
-                break  # cancelled or taken over (or failed: leaving the block re-raises the writer's error)
-            if stop_requested():  # warm shutdown: the batches computed so far are stored, the rest handed back
-                interrupted = True
-                break
-            results = engine.predict_batch(batch, index)
+        for results in _computed_batches(frames, engine, start, clock, stop):
             index += len(results)
             if not writer.put(results):
                 break
+    stored.flush()  # the last batch's progress, when it was not written with it (PROGRESS_WRITE_S)
     if stored.cancelled or (beat is not None and beat.lost.is_set()):
         log.info("video %s: stopped at frame %s (no longer processing, or no longer ours)", video.pk,
                  part.start + part.frames_done)
-        return
+        return stored
     if interrupted and token is not None:
         handed = range_hand_back(range_id=part.pk, token=token, counted=False)
         log.info("video %s: shutting down; %s at frame %s", video.pk,
                  "handed back" if handed else "no longer ours", part.start + part.frames_done)
-        return
+        return stored
     log.info("video %s: ran frames %s-%s (range %s-%s, lease %s)", video.pk, start, index - 1, part.start,
              part.end - 1, (token or "")[:8])
-    range_complete(part=part, token=token, rate=stored.rate)
+    with clock.stage("complete"):
+        range_complete(part=part, token=token, rate=stored.rate)
+    return stored
 
 
 def _frame_times(video: Video) -> np.ndarray | None:
@@ -264,7 +340,7 @@ def _frame_times(video: Video) -> np.ndarray | None:
 @dataclass
 class StoredRun:
     """What one run of a range has stored. write() is what the writer thread does per batch (bench_pipeline
-    --storage-only times it alone); only that thread changes this object until the run ends."""
+    --storage-only times it alone); only that thread changes this object until the run ends (flush() then)."""
 
     part: VideoRange
     scores: list[float]  # of every stored frame of the range, in frame order (live events are found from these)
@@ -276,53 +352,110 @@ class StoredRun:
     token: str | None = None  # the lease this run holds (None: no lease, bench_pipeline --storage-only)
     beat: Heartbeat | None = None  # told of every stored batch (its stall guard)
     live_events: bool = False  # the range is the whole video: its events are stored as they are found
+    clock: Clock = field(default=NO_CLOCK, repr=False)  # bench_pipeline times the stages
+    last_progress: float = 0.0  # time.monotonic() of the last progress write (PROGRESS_WRITE_S)
+    pending: bool = False  # frames stored since then whose progress is not written yet
 
-    def write(self, results: list[EngineResult]) -> bool:
+    def write(self, results: list) -> bool:
         """Store one batch and record progress; False once the video is no longer processing, or the range no
-        longer ours."""
+        longer ours. Progress rows are written with the batch at most every PROGRESS_WRITE_S; a batch that fails
+        leaves the progress of those before it written (flush)."""
+        try:
+            return self._write(results)
+        except BaseException:
+            self._flush_quietly()
+            raise
+
+    def _write(self, results: list) -> bool:
         part, video = self.part, self.part.video
         done = results[-1].index + 1
-        tick = time.monotonic() - self.last_sent >= PROGRESS_INTERVAL_S
+        now = time.monotonic()
+        tick = now - self.last_sent >= PROGRESS_INTERVAL_S
+        progress = tick or self.processed == 0 or now - self.last_progress >= PROGRESS_WRITE_S
         events = None
+        clock = self.clock
+        with clock.stage("rle"):
+            _pack(results)
         with transaction.atomic():
             # The video's row first (every write keeps that order: video, then range). Shared with the workers of
             # its other ranges, exclusive against cancel, reprocess, delete and the finisher; exclusive here only
             # when this batch stores the events (a one-range video: nobody else writes them).
-            if tick and self.live_events:
-                status = Video.objects.select_for_update().filter(pk=video.pk).values_list("status", flat=True).first()
-            else:
-                status = lock_video_shared(video.pk)
-            # The range's row lock orders this write against a takeover (range_claim locks the row too): a holder
-            # whose token is gone stores nothing, so no frame is ever stored by two workers.
-            held = VideoRange.objects.select_for_update(of=("self",)).filter(pk=part.pk)
-            if self.token is not None:
-                held = held.filter(lease_token=self.token)
-            if status is None or not held.order_by().values_list("pk", flat=True):
-                self.cancelled = True
-                return False
+            with clock.stage("lock"):
+                if tick and self.live_events:
+                    status = (Video.objects.select_for_update().filter(pk=video.pk)
+                              .values_list("status", flat=True).first())
+                else:
+                    status = lock_video_shared(video.pk)
+                # The range's row lock orders this write against a takeover (range_claim locks the row too): a
+                # holder whose token is gone stores nothing, so no frame is ever stored by two workers.
+                held = VideoRange.objects.select_for_update(of=("self",)).filter(pk=part.pk)
+                if self.token is not None:
+                    held = held.filter(lease_token=self.token)
+                if status is None or not held.order_by().values_list("pk", flat=True):
+                    self.cancelled = True
+                    self.pending = False  # nothing of ours to record any more
+                    return False
             # A batch in flight when the video was cancelled is still stored (resume continues after it).
-            _store_results(video, results, video.fps or 0.0)
+            with clock.stage("insert"):
+                _store_results(video, results, video.fps or 0.0)
             self.scores.extend(r.score for r in results)
             self.processed += len(results)
             self.rate = self.processed / max(time.monotonic() - self.began, 1e-9)
             part.frames_done = done - part.start
-            VideoRange.objects.filter(pk=part.pk).update(frames_done=part.frames_done, heartbeat_at=timezone.now(),
-                                                         processing_fps=self.rate)
             if status != VideoStatus.PROCESSING:
+                with clock.stage("progress"):
+                    self._write_range_progress()
                 self.cancelled = True
                 return False
+            if progress:
+                with clock.stage("progress"):
+                    self._write_range_progress()
+            else:
+                self.pending = True
             if tick and self.live_events:
                 # From the stored frames only; stored as they are found, so the API lists them while the video
                 # is still processing.
-                events = find_events_at(self.scores, video.fps or 0.0)
-                _store_events(video, events)
-        video.frames_done, rate = _video_progress(video.pk)
+                with clock.stage("events"):
+                    events = find_events_at(self.scores, video.fps or 0.0)
+                    _store_events(video, events)
+        if progress:
+            with clock.stage("progress"):
+                video.frames_done, rate = _video_progress(video.pk)
+            self.last_progress = now
         if self.beat is not None:
             self.beat.progressed()
         if tick:
             self.last_sent = time.monotonic()
-            broadcast(video.pk, _status_message(video, events, rate))
+            with clock.stage("broadcast"):
+                broadcast(video.pk, _status_message(video, events, rate))
         return True
+
+    def _write_range_progress(self) -> None:
+        VideoRange.objects.filter(pk=self.part.pk).update(frames_done=self.part.frames_done,
+                                                          heartbeat_at=timezone.now(), processing_fps=self.rate)
+        self.pending = False
+
+    def flush(self) -> None:
+        """Write the progress of the batches stored since the last progress write (the run's end)."""
+        if not self.pending or self.cancelled:
+            return
+        with transaction.atomic():
+            held = VideoRange.objects.filter(pk=self.part.pk)
+            if self.token is not None:
+                held = held.filter(lease_token=self.token)
+            if not held.update(frames_done=self.part.frames_done, heartbeat_at=timezone.now(),
+                               processing_fps=self.rate):
+                self.pending = False
+                return  # no longer ours: the holder now records its own
+        self.part.video.frames_done, _ = _video_progress(self.part.video_id)
+        self.pending = False
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the batch's own error is the one raised; this one only logged
+            log.warning("video %s: the progress before a failed batch could not be written", self.part.video_id,
+                        exc_info=True)
 
 
 def _video_progress(video_id: int) -> tuple[int, float]:
@@ -336,24 +469,63 @@ def _video_progress(video_id: int) -> tuple[int, float]:
     return totals["frames"], totals["rate"]
 
 
-def _store_results(video: Video, results: list[EngineResult], fps: float) -> None:
-    """One INSERT per batch; a frame already stored (a retried task) is skipped, never duplicated."""
-    FrameResult.objects.bulk_create(
-        [
-            FrameResult(
-                video=video,
-                index=r.index,
-                time_s=r.index / fps if fps else 0.0,
-                score=r.score,
-                area=r.area,
-                flagged=r.score >= HIGH_SCORE,
-                mask_rle=rle.encode(r.mask),
-                model_version=video.model_version,
-            )
-            for r in results
-        ],
-        ignore_conflicts=True,
-    )
+def _pack(results: list) -> None:
+    """Pack the RLE strings of results that carry their masks as run lengths (Engine.predict_runs), all in one call
+    into pycocotools (webapp/videos/rle.encode_counts)."""
+    runs = [r for r in results if isinstance(r, FrameRuns) and not r.rle]
+    sizes = {(r.height, r.width) for r in runs}
+    for height, width in sizes:
+        same = [r for r in runs if (r.height, r.width) == (height, width)]
+        for r, text in zip(same, rle.encode_counts([r.counts for r in same], height, width), strict=True):
+            r.rle = text
+
+
+def _mask_text(result: EngineResult | FrameRuns) -> str:
+    """A result's mask as a COCO RLE string: packed already (_pack), or encoded from its mask (predict_batch)."""
+    return getattr(result, "rle", "") or rle.encode(result.mask)
+
+
+# The columns a batch of results fills, in COPY's order.
+_COLUMNS = ("video_id", "index", "time_s", "score", "area", "flagged", "mask_rle", "model_version_id")
+# The psycopg connections whose session has the staging table (it lives as long as the session: a new connection
+# creates it again).
+_STAGED: weakref.WeakSet = weakref.WeakSet()
+# "copy": COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING (PostgreSQL);
+# "insert": bulk_create(ignore_conflicts=True), one INSERT with the values inline (SQLite, the embedded mode; and
+# bench_pipeline --store insert, to compare).
+STORE_METHOD = "copy"
+
+
+def _store_results(video: Video, results: list[EngineResult | FrameRuns], fps: float) -> None:
+    """One bulk write per batch; a frame already stored (a retried task) is skipped, never duplicated."""
+    rows = [(video.pk, r.index, r.index / fps if fps else 0.0, r.score, r.area, r.score >= HIGH_SCORE, _mask_text(r),
+             video.model_version_id) for r in results]
+    if STORE_METHOD == "copy" and connection.vendor == "postgresql":
+        _copy_rows(rows)
+        return
+    FrameResult.objects.bulk_create([FrameResult(**dict(zip(_COLUMNS, row, strict=True))) for row in rows],
+                                    ignore_conflicts=True)
+
+
+def _copy_rows(rows: list[tuple]) -> None:
+    """COPY the rows into a session-local staging table, then move them into the results table with ON CONFLICT DO
+    NOTHING (the unique (video, index): what bulk_create's ignore_conflicts does). The move deletes what it moves
+    from the staging table in the same statement, so the table is empty after every batch, committed or not (a
+    caller's transaction may hold several batches: tests, a savepoint), and a rolled-back batch leaves nothing."""
+    table = FrameResult._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: Django has no COPY
+        if connection.connection not in _STAGED:
+            raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS frame_result_staging AS "
+                        f"SELECT {columns} FROM {table} WITH NO DATA")
+            staged = connection.connection
+            transaction.on_commit(lambda: _STAGED.add(staged))  # a rolled-back CREATE leaves no table
+        with raw.copy(f"COPY frame_result_staging ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.execute(f"WITH moved AS (DELETE FROM frame_result_staging RETURNING {columns}) "
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM moved ON CONFLICT DO NOTHING")
 
 
 def _next_index(part: VideoRange, last: bool) -> int:

@@ -52,3 +52,51 @@ def test_via_queue_it_waits_for_a_real_worker(tmp_path):
         stop_worker(worker)
     assert "pipeline:" in out.getvalue()
     assert Video.objects.get().status == VideoStatus.DONE
+
+
+STAGES = {"decode", "preprocess", "model", "postprocess", "rle", "insert", "progress", "broadcast"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stub_engine_prints_the_pipelines_ceiling_and_its_stages_as_json(tmp_path):
+    import json
+
+    path = write_sample_video(tmp_path / "bench.mp4", frames=30, size=(64, 48), fps=25.0)
+    out = io.StringIO()
+    call_command("bench_pipeline", video=path, engine="stub", json=True, decode=True, stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["ceiling_fps"] > 0 and report["frames"] == 30 and report["engine"] == "stub"
+    assert STAGES <= set(report["stages_ms_per_frame"])
+    assert all(t["wall_ms"] >= 0 and t["cpu_ms"] >= 0 for t in report["stages_ms_per_frame"].values())
+    assert report["stages_ms_per_frame"]["decode"]["thread"] == "frame-prefetch"
+    assert report["decode_alone"]["opencv"]["fps"] > 0
+    # The real worker path stored the stub's blob: every frame once, events found, the video done.
+    video = Video.objects.get(pk=report["video_id"])
+    assert video.status == VideoStatus.DONE and video.frames_done == 30
+    assert FrameResult.objects.filter(video=video).count() == 30
+    assert FrameResult.objects.filter(video=video, area__gt=0).exists() and report["events"] >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_model_engine_prints_engine_and_pipeline_rates_from_one_run(tmp_path):
+    path = write_sample_video(tmp_path / "bench.mp4", frames=12, size=(64, 48), fps=25.0)
+    out = io.StringIO()
+    call_command("bench_pipeline", video=path, engine="model", store="insert", stdout=out)
+    text = out.getvalue()
+    engine = float(re.search(r"engine:\s+([\d.]+)", text).group(1))
+    pipeline = float(re.search(r"pipeline:\s+([\d.]+)", text).group(1))
+    assert engine > 0 and pipeline > 0 and "of the engine rate" in text and "postprocess" in text
+    assert FrameResult.objects.filter(video=Video.objects.get()).count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_device_work_free_only_the_hosts_work_is_left(tmp_path):
+    import json
+
+    path = write_sample_video(tmp_path / "bench.mp4", frames=20, size=(64, 48), fps=25.0)
+    out = io.StringIO()
+    call_command("bench_pipeline", video=path, engine="stub", device_work="free", json=True, stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["device_work"] == "free" and report["ceiling_fps"] > 0
+    assert "upload" in report["stages_ms_per_frame"] and "preprocess" not in report["stages_ms_per_frame"]
+    assert FrameResult.objects.filter(video_id=report["video_id"], area__gt=0).count() >= 1
