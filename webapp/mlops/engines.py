@@ -36,10 +36,10 @@ _WARM: set[tuple[str, str, bool, int]] = set()  # keys of the engines that ran t
 # Reentrant: engine_warm holds it around engine_for and the dummy batch, so engine_for in another thread (a task)
 # waits for the warm engine rather than running a second first call beside it (a second compile on the fast path).
 _LOCK = threading.RLock()
-# Dummy passes per shape. Two: on the fast path the model's second call compiles again (SCR-Net's fusion blocks fill a
-# dict of sampling grids on the first call, which changes what the compiled graph was guarded on; measured with
-# TORCH_LOGS=recompiles: 37 s for the first call and 31 s for the second with the 32-pixel test model on 2 CPU cores,
-# 6 ms for the third), so one pass would leave the video's first batch paying the second compile.
+# Dummy passes per shape. Two: a model whose first call changes state its compiled graph is guarded on compiles again on
+# its second call, which one pass would leave to the video's first batch. SCR-Net did (its fusion blocks filled a dict
+# of sampling grids on the first call; with TORCH_LOGS=recompiles: 37 s, then 31 s, then 6 ms for the 32-pixel test
+# model on 2 CPU cores) until the grid was built in the graph (aa87f10); the second pass now costs one frame's time.
 WARM_PASSES = 2
 
 
