@@ -81,12 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", help="parameters, GFLOPs and frames per second")
     be.add_argument("--size", type=int, default=448)
     be.add_argument("--batch", type=_positive, default=1)
-    be.add_argument("--variant", default="scrnet")
+    be.add_argument("--variant", help="random weights of this architecture instead of the checkpoint's model")
     be.add_argument("--iters", type=int, default=30)
     be.add_argument("--device", default="auto")
     be.add_argument("--video", type=Path, help="also time the engine end to end on this video")
     be.add_argument("--max-frames", type=int, default=0, help="with --video: stop after this many frames")
-    be.add_argument("--checkpoint", type=Path, help="with --video: model to run (default: the shipped one)")
+    be.add_argument("--checkpoint", type=Path, help="model to run (default: the shipped one)")
+    be.add_argument("--dice", action="store_true", help="also score fp32 and each int8 candidate on Kvasir-SEG test")
+    be.add_argument("--start", action="store_true", help="also time a fresh process to its first result, cold/warm")
     be.add_argument("--json", action="store_true")
 
     sp = sub.add_parser("split", help="write the fixed 700/100/200 split file of a dataset (once)")
@@ -189,7 +191,16 @@ def cmd_segment(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from inference.bench import run_bench
 
-    result = run_bench(size=args.size, batch=args.batch, variant=args.variant, iters=args.iters, device=args.device)
+    result = run_bench(
+        size=args.size,
+        batch=args.batch,
+        variant=args.variant,
+        iters=args.iters,
+        device=args.device,
+        checkpoint=str(args.checkpoint) if args.checkpoint else None,
+        dice=args.dice,
+        start=args.start,
+    )
     if args.video:
         from inference.bench import run_engine_bench
 

@@ -35,8 +35,16 @@ _CACHE: dict[tuple, tuple[nn.Module, dict]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_model(checkpoint: Path, device: torch.device, fast: bool) -> tuple[nn.Module, dict]:
-    """The model of a checkpoint, loaded once per process, device and path (never at import)."""
+def cached_model(
+    checkpoint: Path, device: torch.device, fast: bool, cache_dir: Path | str | None = None
+) -> tuple[nn.Module, dict]:
+    """The model of a checkpoint, loaded once per process, device and path (never at import).
+
+    With `fast`, the fast path chosen for this device and CPU (inference/fastpath.py), prepared once per machine:
+    quantized or compiled on the first start and kept in the compiled cache (`cache_dir`, else
+    POLYPSCOPE_COMPILED_CACHE, else ~/.cache/polypscope/compiled), loaded from there on later starts.
+    meta["fast_path"] says which path runs, how long preparing it took and why better paths were skipped.
+    """
     path = Path(checkpoint)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file not found")
@@ -46,7 +54,17 @@ def cached_model(checkpoint: Path, device: torch.device, fast: bool) -> tuple[nn
             model, meta = load_checkpoint(checkpoint)
             model = model.to(device).to(memory_format=torch.channels_last).eval()
             if fast:
-                model = _compile(model, device)
+                from inference.fastpath import prepare
+
+                prepared = prepare(model, meta, device, cache_dir)
+                model = prepared.model
+                meta["fast_path"] = {
+                    "path": prepared.path,
+                    "description": prepared.description,
+                    "seconds": round(prepared.seconds, 2),
+                    "cached": prepared.cached,
+                    "skipped": prepared.skipped,
+                }
             _CACHE[key] = (model, meta)
         return _CACHE[key]
 
@@ -66,16 +84,18 @@ def drop_cached_models(keep: Iterable[Path | str] = ()) -> int:
 
 def _compile(model: nn.Module, device: torch.device) -> nn.Module:
     """torch.compile with weights frozen into the graph (BN folded into convs)."""
-    import torch._inductor.config as inductor_config
+    from inference.fastpath import compile_inductor
 
-    inductor_config.freezing = True
-    return torch.compile(model, dynamic=False)  # type: ignore[return-value]
+    return compile_inductor(model)
 
 
-def fast_path_name(device: torch.device) -> str:
-    dtype = autocast_dtype(device)
-    precision = {torch.bfloat16: "bf16", torch.float16: "fp16", None: "fp32"}[dtype]
-    return f"torch.compile(freezing)+channels_last+{precision} on {device.type}"
+def fast_path_name(device: torch.device, meta: dict | None = None) -> str:
+    """The fast path an engine runs (from its meta), or the one this device and CPU would try first."""
+    if meta and "fast_path" in meta:
+        return str(meta["fast_path"]["description"])
+    from inference.fastpath import describe, preferred_paths
+
+    return describe(preferred_paths(device)[0], device)
 
 
 def resize_on_device(frames: list[np.ndarray], size: int, device: torch.device) -> torch.Tensor:
@@ -126,10 +146,12 @@ class Engine:
         threshold: float = 0.5,
         batch: int = 8,
         fast: bool = False,
+        cache_dir: Path | str | None = None,
     ) -> Engine:
+        """`cache_dir`: where the fast path's prepared model is kept between starts (see cached_model)."""
         path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
         dev = pick_device(device)
-        model, meta = cached_model(path, dev, fast)
+        model, meta = cached_model(path, dev, fast, cache_dir)
         return cls(model, meta, dev, threshold=threshold, batch=batch, fast=fast)
 
     @torch.inference_mode()
