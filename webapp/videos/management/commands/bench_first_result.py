@@ -118,7 +118,8 @@ class Command(BaseCommand):
                        WORKER_WARM="0" if no_warm else os.environ.get("WORKER_WARM", "1"))
             token = _bench_user()
             base = stack.enter_context(asgi_server(env, tmp / "server.log"))
-            report = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "worker_warm": not no_warm,
+            report = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                      "worker_warm": None if via_queue else not no_warm,
                       "device": settings.INFERENCE_DEVICE, "fast": settings.INFERENCE_FAST,
                       "batch": settings.INFERENCE_BATCH, "clips": [], "cold": None, "first_on_ready_worker": None}
             if not via_queue:
@@ -146,9 +147,11 @@ class Command(BaseCommand):
 
     def print_report(self, report: dict) -> None:
         """The report as lines of text (without --json)."""
-        self.stdout.write(f"bench_first_result {report['date']}: worker warm at start: {report['worker_warm']}; "
+        warm = "the running workers'" if report["worker_warm"] is None else report["worker_warm"]
+        self.stdout.write(f"bench_first_result {report['date']}: worker warm at start: {warm}; "
                           f"device {report['device']}, fast path {report['fast']}, batch {report['batch']}")
-        self.stdout.write("seconds from the accepted upload (201) to: " + ", ".join(FIELDS))
+        self.stdout.write("seconds from the accepted upload (the video's row committed, its task queued; the 201 "
+                          "follows) to: " + ", ".join(FIELDS))
         cold = report["cold"]
         if cold:
             self.stdout.write(f"cold ({cold['clip']}, worker started with the upload): {_row(cold)}; worker start to "
