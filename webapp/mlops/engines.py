@@ -93,6 +93,7 @@ def engine_for(model_version: ModelVersion) -> Engine:
             began = time.monotonic()
             _ENGINES[key] = Engine.from_checkpoint(
                 path, device=settings.INFERENCE_DEVICE, batch=settings.INFERENCE_BATCH, fast=settings.INFERENCE_FAST,
+                cache_dir=settings.COMPILED_CACHE_DIR,  # the fast path's prepared model, kept between starts
             )
             log.info("loaded the engine of model %s (sha256 %s) in %.2f s", model_version.version,
                      model_version.sha256[:12], time.monotonic() - began)
