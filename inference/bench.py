@@ -133,6 +133,8 @@ def run_bench(
     candidates: dict[str, dict] = {}
     runners: dict[str, tuple[nn.Module, torch.dtype | None]] = {}
     with tempfile.TemporaryDirectory(prefix="polypscope-bench-cache-") as cache:
+        # compile_seconds are cold only with an empty Inductor cache as well (its FX graph cache is per user).
+        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(Path(cache) / "inductor"))
         for name in CANDIDATES:
             try:
                 runner, amp, cold_s, warm_s, info = _candidate(name, model, meta, dev, Path(cache))
@@ -206,8 +208,10 @@ def time_starts(checkpoint: str | None, device: str) -> dict:
             cmd = [sys.executable, "-m", "inference.bench", "--first-frame", cache, device]
             if checkpoint:
                 cmd.append(str(checkpoint))
+            # A fresh Inductor cache too: its FX graph cache (/tmp/torchinductor_$USER) would make "cold" warm.
+            env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(Path(cache) / "inductor")}
             t0 = time.time()
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
             if proc.returncode != 0:
                 runs[label] = {"error": proc.stderr.strip().splitlines()[-1:]}
                 continue

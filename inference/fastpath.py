@@ -1,13 +1,18 @@
 """The engine's fast path: which runtime runs the model, chosen per device and CPU, prepared once and cached.
 
-Paths (measured on a 2-core AMD EPYC with AVX512-BF16, 448 x 448, batch 1; README "CPU fast path"):
-    inductor-bf16   torch.compile (freezing) + channels_last + bf16 autocast: CPUs with native bf16, CUDA
+Paths, best first per CPU (`python -m inference bench --size 448 --batch 1 --json --dice`, 2-core AMD EPYC with
+AVX512-BF16, torch 2.13, OpenVINO 2026.4, 2026-12-07, load average 1.5 from other work on the machine):
+    inductor-bf16   AOTInductor package (freezing) + channels_last + bf16 autocast: CPUs with native bf16.
+                    16.0 FPS, test Dice 0.8638 (fp32 0.8641); OpenVINO int8 ran at 17.4 FPS there but lost 0.0024
+                    Dice, and bf16 wins unless int8 is faster at equal Dice. On CUDA: torch.compile in process.
     openvino-int8   OpenVINO int8 (NNCF, calibrated on Kvasir-SEG, SCM laterals in fp32): CPUs without native
-                    bf16 (AVX2, AVX-512 without BF16, or a capped ISA), where its validation Dice is within
-                    0.005 of fp32's; about twice compiled fp32's rate there
-    inductor-fp32   torch.compile (freezing) + channels_last in fp32: where neither is available
-The benchmark (`python -m inference bench --json`) also measures PT2E int8 through Inductor, which was slower
-than compiled fp32 here, and eager fp32.
+                    bf16 (AVX2, AVX-512 without BF16, or a capped ISA), where its validation Dice is within 0.005
+                    of fp32's. ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2: 12.2 FPS, test Dice 0.8612,
+                    against 11.9 FPS for compiled fp32 and 7.2 for eager fp32.
+    inductor-fp32   AOTInductor package (freezing) + channels_last in fp32: where neither is available.
+The benchmark also measures PT2E int8 through Inductor (torchao X86InductorQuantizer): 11.8 FPS native, and 9.5 FPS
+capped to AVX2 with test Dice 0.772 there (probably u8 x s8 pair sums saturating in 16 bits without VNNI; not
+investigated), so it is never chosen.
 
 Every unavailable path is skipped with its reason (logged, and kept in `FastModel.skipped`), never silently.
 """
@@ -55,7 +60,7 @@ def preferred_paths(device: torch.device, isa: CpuIsa | None = None) -> list[str
         return ["inductor-" + ("bf16" if autocast_dtype(device) == torch.bfloat16 else "fp16")]
     isa = isa or cpu_isa()
     if isa.native_bf16 and autocast_dtype(device) == torch.bfloat16:
-        # bf16 compiled ran at 1.3-2x OpenVINO int8 here, at fp32's Dice (README "CPU fast path").
+        # bf16 keeps fp32's Dice (0.8638 vs 0.8641); OpenVINO int8 was 9% faster but lost 0.0024 (module docstring).
         return ["inductor-bf16", "inductor-fp32"]
     return ["openvino-int8", "inductor-fp32"]
 
