@@ -488,7 +488,8 @@ def _mask_text(result: EngineResult | FrameRuns) -> str:
 # The columns a batch of results fills, in COPY's order.
 _COLUMNS = ("video_id", "index", "time_s", "score", "area", "flagged", "mask_rle", "model_version_id")
 # The psycopg connections whose session has the staging table (it lives as long as the session: a new connection
-# creates it again).
+# creates it again). A pooler in transaction mode (PgBouncer's pool_mode=transaction; not deployed, deploy/README.md)
+# would hand each transaction any server session: _copy_rows must then create the table in every transaction.
 _STAGED: weakref.WeakSet = weakref.WeakSet()
 # "copy": COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING (PostgreSQL);
 # "insert": bulk_create(ignore_conflicts=True), one INSERT with the values inline (SQLite, the embedded mode; and

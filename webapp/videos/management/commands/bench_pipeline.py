@@ -343,8 +343,9 @@ def _process_cpu_s() -> float:
 
 
 def _postgres_cpu_s() -> float | None:
-    """CPU seconds of every PostgreSQL process on this machine (the server is local in development; other sessions'
-    queries count too: run it on a quiet machine). None where /proc or the server cannot be read."""
+    """CPU seconds of every PostgreSQL process on this machine, with those of the backends that ended (the
+    postmaster's reaped children: the writer's connection closes with the run). The server is local in development;
+    other sessions' queries count too: run it on a quiet machine. None where /proc or the server cannot be read."""
     total, found = 0.0, False
     tick = os.sysconf("SC_CLK_TCK")
     for pid in os.listdir("/proc"):
@@ -356,7 +357,7 @@ def _postgres_cpu_s() -> float | None:
             if "postgres" not in fields[0]:
                 continue
             parts = fields[1].split()
-            total += (int(parts[11]) + int(parts[12])) / tick
+            total += sum(int(v) for v in parts[11:15]) / tick  # utime, stime, cutime, cstime
             found = True
         except (OSError, IndexError, ValueError):
             continue
