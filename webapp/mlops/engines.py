@@ -102,16 +102,10 @@ def engine_for(model_version: ModelVersion) -> Engine:
 
 def warm_batch_sizes(engine: Engine) -> list[int]:
     """The batch sizes a dummy run goes through: the shapes the model will see. On the CPU the model runs one frame
-    at a time whatever the batch (Engine.model_batch), so one frame is enough. On CUDA a batch goes in whole, and the
-    writer's ramp at a range's start (1, 2, 4, ... frames) makes each power of two up to the batch a shape of its own
-    (a graph of its own on the fast path, compiled with dynamic=False)."""
-    if engine.model_batch <= 1:
-        return [1]
-    sizes, n = [], 1
-    while n < engine.batch:
-        sizes.append(n)
-        n *= 2
-    return [*sizes, engine.batch]
+    at a time whatever the batch (Engine.model_batch), so one frame is enough. On CUDA a batch goes in whole: the
+    engine's batch, the shape of every batch but a range's last (the pipeline ramps 1, 2, 4, ... only on engines
+    that run one frame at a time: webapp/videos/pipeline.py STREAM_FRAME_S)."""
+    return [1] if engine.model_batch <= 1 else [engine.batch]
 
 
 def engine_warm(model_version: ModelVersion) -> tuple[Engine, float]:
@@ -196,6 +190,7 @@ class EngineWarmer:
             if version.sha256 in self._failed or version.sha256 in warm_versions():
                 return None
             engine_warm(version)
+            self.error = None
             return version.sha256
         except CheckpointError as exc:
             self.error = str(exc)
