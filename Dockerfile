@@ -50,7 +50,8 @@ RUN apt-get update \
       --shell /usr/sbin/nologin polypscope
 # The base dependencies of pyproject.toml without torch (deploy/docker/requirements.py).
 COPY pyproject.toml deploy/docker/requirements.py /build/
-RUN python /build/requirements.py /build/pyproject.toml > /build/requirements.txt
+RUN python /build/requirements.py /build/pyproject.toml > /build/requirements.txt \
+ && python /build/requirements.py /build/pyproject.toml --extra cpu-int8 > /build/requirements-cpu-int8.txt
 
 # ---- the app's files: the same in every image and at the same path, /app. A model version records its checkpoint's
 # path (the shipped one is /app/inference/weights/...), and the web's readiness check and every worker look there.
@@ -67,6 +68,7 @@ FROM python AS runtime
 ENV STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/data/media \
     CHECKPOINT_CACHE_DIR=/tmp/polypscope/checkpoints \
+    COMPILED_CACHE_DIR=/tmp/polypscope/compiled \
     TRAINING_WORK_DIR=/tmp/polypscope/training \
     MPLCONFIGDIR=/tmp/matplotlib \
     XDG_CACHE_HOME=/tmp/cache \
@@ -100,6 +102,8 @@ ARG TORCH_VERSION
 ARG TORCH_CPU_INDEX
 RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_CPU_INDEX}"
 RUN pip install -r /build/requirements.txt
+# The int8 fast path on CPUs without native bf16 (OpenVINO, calibrated by NNCF at the worker's first start).
+RUN pip install -r /build/requirements-cpu-int8.txt
 COPY --from=source /app /app
 RUN mkdir -p /data/media && chown polypscope:polypscope /data/media
 ENV INFERENCE_DEVICE=cpu TRAINING_DEVICE=cpu

@@ -104,3 +104,22 @@ def test_the_build_context_leaves_local_state_out():
     copied = re.findall(r"^COPY (?:--chmod=\S+ )?(?!--from)(\S+)", (ROOT / "Dockerfile").read_text(), re.M)
     for path in copied:
         assert not any(path == p or path.startswith(p.rstrip("/") + "/") for p in ignored), path
+
+
+def test_only_the_cpu_worker_installs_the_int8_runtime():
+    result = subprocess.run([sys.executable, str(DEPLOY / "docker" / "requirements.py"), str(ROOT / "pyproject.toml"),
+                             "--extra", "cpu-int8"], capture_output=True, text=True, check=True, timeout=30)
+    assert result.stdout.splitlines() == _pyproject()["project"]["optional-dependencies"]["cpu-int8"]
+    assert "--extra cpu-int8 > /build/requirements-cpu-int8.txt" in dockerfile_stages()["python"].text
+    assert "pip install -r /build/requirements-cpu-int8.txt" in dockerfile_stages()["worker"].text
+    for stage in ("web", "worker-gpu"):
+        assert "requirements-cpu-int8" not in dockerfile_stages()[stage].text
+    # The dev install (and so CI) has the same runtime the CPU worker gets.
+    dev = _pyproject()["project"]["optional-dependencies"]["dev"]
+    assert set(_pyproject()["project"]["optional-dependencies"]["cpu-int8"]) <= set(dev)
+
+
+def test_an_unknown_extra_is_refused_by_name():
+    result = subprocess.run([sys.executable, str(DEPLOY / "docker" / "requirements.py"), str(ROOT / "pyproject.toml"),
+                             "--extra", "gpu-magic"], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "'gpu-magic'" in result.stderr
