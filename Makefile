@@ -38,10 +38,13 @@ $(FRONTEND_INDEX): $(FRONTEND_STAMP) $(FRONTEND_SRC)
 frontend: $(FRONTEND_INDEX)
 
 # The deployment tests (tests/deploy/) run nginx -t on the proxy's config and envsubst on its template (Debian's
-# nginx and gettext-base); kubectl and the PostgreSQL client are on the dev and CI machines.
+# nginx and gettext-base); kubectl and the PostgreSQL client are on the dev and CI machines. The benchmark's 1080p
+# H.264 video (manage.py make_hd_video) needs ffmpeg: OpenCV's wheel cannot encode H.264.
 deploy-tools:
 	@command -v nginx >/dev/null && command -v envsubst >/dev/null || { echo "installing nginx and gettext-base for tests/deploy"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx gettext-base >/dev/null; }
+	@command -v ffmpeg >/dev/null || { echo "installing ffmpeg (libx264) for manage.py make_hd_video and its test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
 
 # Browser tests drive Debian's Chromium (Playwright is given its path; no browser download).
 browser:
