@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { listStudyImages, listStudyVideos, stillImageUrl } from "../../api/client";
 import { toApiError, useApi } from "../../api/useApi";
-import type { StudyStatus, Video } from "../../api/types";
+import type { ProgressMessage, StudyStatus, Video } from "../../api/types";
 import { formatTime } from "../../timeline/format";
 import { Empty, ErrorBanner, Loading, StudyStatusBadge, VideoStatusBadge } from "../common";
 import { STUDY_STATUS_LABELS } from "../labels";
@@ -13,10 +13,19 @@ import { StudyMembers } from "./StudyMembers";
 import { getStudyWithMembers, resumeVideo, setStudyStatusWithMembers } from "./studyApi";
 import { studyDocumentTitle, studyName } from "./studyNames";
 import { VideoUpload } from "./VideoUpload";
+import { applyProgress, isFinal } from "./liveProgress";
+import { useVideoSocket } from "../video/useVideoSocket";
 import "./studies.css";
 
-/** While a video of the study is queued or processing, its row refreshes at this period (ms). */
+/** While a video of the study is queued or processing, its row refreshes at this period (ms); between, each active
+ * row follows its video's progress websocket (LiveVideo), which shows the first result as soon as it is stored. */
 const POLL_MS = 3_000;
+
+/** Follows one active video's progress websocket for its row; renders nothing. */
+function LiveVideo({ videoId, onMessage }: { videoId: number; onMessage: (message: ProgressMessage) => void }) {
+  useVideoSocket(videoId, true, onMessage);
+  return null;
+}
 
 const isActive = (v: Video) => v.status === "queued" || v.status === "processing";
 
@@ -42,6 +51,11 @@ export function StudyPage() {
     const timer = setInterval(reloadVideos, POLL_MS);
     return () => clearInterval(timer);
   }, [anyActive, reloadVideos]);
+
+  const onProgress = (message: ProgressMessage) => {
+    videos.setData((page) => (page ? { ...page, results: page.results.map((v) => applyProgress(v, message)) } : page));
+    if (isFinal(message)) reloadVideos();
+  };
 
   const addVideo = (video: Video) =>
     videos.setData((page) => (page ? { ...page, count: page.count + 1, results: [video, ...page.results.filter((v) => v.id !== video.id)] } : page));
@@ -125,6 +139,9 @@ export function StudyPage() {
       </div>
       {videos.error && <ErrorBanner error={videos.error} onRetry={videos.reload} />}
       {videoError && <ErrorBanner error={videoError} />}
+      {(videos.data?.results ?? []).filter(isActive).map((v) => (
+        <LiveVideo key={v.id} videoId={v.id} onMessage={onProgress} />
+      ))}
       {videos.data && videos.data.results.length === 0 && <Empty>No videos in this study yet.</Empty>}
       {videos.data && videos.data.results.length > 0 && (
         <table className="grid">
