@@ -59,7 +59,7 @@ from django.test.utils import override_settings
 from webapp.accounts.models import Role
 from webapp.accounts.services import user_create
 from webapp.benchmarks import fresh_database, machine_facts
-from webapp.livebrowser import ROOT, asgi_server
+from webapp.livebrowser import ROOT, asgi_server, stop_process
 from webapp.studies.services import study_create
 from webapp.videos.models import FrameResult, Video
 
@@ -243,12 +243,7 @@ def _worker(env: dict[str, str], log_path: Path):
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout_s=30)
 
 
 class _FirstFrame(threading.Thread):
