@@ -1,6 +1,6 @@
 // The audit log (admins): who did what to which object, when. Filters live in the URL (the same names as
 // the API), the list is paginated, and "Download CSV" exports every entry the filters match.
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/useApi";
 import { Empty, ErrorBanner, Loading, Pager, formatDateTime } from "../common";
@@ -36,8 +36,21 @@ export function AuditPage() {
   useEffect(() => setActor(filters.actor), [filters.actor]);
   useEffect(() => setTargetId(filters.targetId), [filters.targetId]);
 
-  const apply = (next: AuditFilters) => setSearch(auditSearch(next));
-  const change = (part: Partial<Omit<AuditFilters, "page">>) => apply(withAuditFilter(filters, part));
+  // The filters last applied: a change made right after another (Clear, then an action chosen before the page
+  // re-rendered) builds on it, not on this render's URL, which still held the cleared filters (a browser test caught
+  // it: the role filter chosen just after Clear brought the old dates back and showed nothing). Synced from the URL
+  // whenever the URL itself changes (back, forward, a link).
+  const latest = useRef(filters);
+  const seenSearch = useRef(search.toString());
+  if (seenSearch.current !== search.toString()) {
+    seenSearch.current = search.toString();
+    latest.current = filters;
+  }
+  const apply = (next: AuditFilters) => {
+    latest.current = next;
+    setSearch(auditSearch(next));
+  };
+  const change = (part: Partial<Omit<AuditFilters, "page">>) => apply(withAuditFilter(latest.current, part));
   const applyTyped = (event?: FormEvent) => {
     event?.preventDefault();
     const next = { actor: cleanText(actor, 150), targetId: cleanText(targetId, 64) };
